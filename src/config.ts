@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/** Every environment variable the proxy reads, validated once at start-up. */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const STORE_KINDS = ['file', 'aws-ssm', 'aws-secrets-manager', 'gcp-secret-manager'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export const RULE_SETS = [
+  'jira-cloud',
+  'jira-cloud-pseudonymized',
+  'jira-service-management',
+  'jira-service-management-pseudonymized',
+] as const;
+export type RuleSetName = (typeof RULE_SETS)[number];
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess(blankToUndefined, schema.default(fallback as never));
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://auth.atlassian.com' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const schema = z.object({
+  JIRA_CLOUD_ID: optional(z.string().regex(UUID, 'must be the site cloud id, a UUID')),
+  SECRET_STORE: withDefault(z.enum(STORE_KINDS, { error: `must be one of ${STORE_KINDS.join(', ')}` }), 'file'),
+  SECRET_FILE: withDefault(z.string(), '.jira-token-proxy/secrets.json'),
+  SECRET_PREFIX: withDefault(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_./-]{1,200}$/,
+        'must be letters, digits, _ . - or / (a leading path is allowed for aws-ssm)',
+      ),
+    'PSOXY_JIRA_CLOUD_',
+  ),
+  GCP_PROJECT: optional(z.string().regex(/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/, 'must be a GCP project id')),
+  GOOGLE_CLOUD_PROJECT: optional(z.string()),
+  SECRET_MANAGER_EMULATOR_HOST: optional(z.string().regex(/^[^\s/:]+:\d{1,5}$/, 'must be host:port')),
+  ATLASSIAN_AUTH_URL: withDefault(httpUrl, 'https://auth.atlassian.com'),
+  ATLASSIAN_API_URL: withDefault(httpUrl, 'https://api.atlassian.com'),
+  REFRESH_MARGIN_SECONDS: withDefault(int(0, 86_400), 300),
+  RULES_FILE: optional(z.string()),
+  RULES: optional(z.string()),
+  RULE_SET: withDefault(
+    z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()))
+      .pipe(
+        z
+          .array(z.enum(RULE_SETS, { error: `must be a comma list of ${RULE_SETS.join(', ')}` }))
+          .nonempty(),
+      ),
+    'jira-cloud',
+  ),
+  PORT: withDefault(int(1, 65_535), 8787),
+  LOG_LEVEL: withDefault(
+    z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+    'info',
+  ),
+  UPSTREAM_TIMEOUT_SECONDS: withDefault(int(1, 900), 25),
+  MAX_RESPONSE_BYTES: withDefault(int(1024, 1024 * 1024 * 1024), 20 * 1024 * 1024),
+});
+
+export interface Config {
+  jiraCloudId: string | undefined;
+  store: StoreKind;
+  secretFile: string;
+  secretPrefix: string;
+  gcpProject: string | undefined;
+  secretManagerEmulatorHost: string | undefined;
+  authUrl: string;
+  apiUrl: string;
+  refreshMarginSeconds: number;
+  rulesFile: string | undefined;
+  rulesInline: string | undefined;
+  ruleSets: RuleSetName[];
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  upstreamTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value throws one line naming the variable and what it allows. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const e = parsed.data;
+  if (e.RULES && e.RULES_FILE) throw new ConfigError('RULES_FILE: set either RULES_FILE or RULES, not both');
+  const gcpProject = e.GCP_PROJECT ?? e.GOOGLE_CLOUD_PROJECT;
+  if (e.SECRET_STORE === 'gcp-secret-manager') {
+    if (!gcpProject) throw new ConfigError('GCP_PROJECT: required when SECRET_STORE=gcp-secret-manager');
+    if (!/^[A-Za-z0-9_-]+$/.test(e.SECRET_PREFIX))
+      throw new ConfigError('SECRET_PREFIX: GCP secret ids allow only letters, digits, _ and -');
+  }
+  return {
+    jiraCloudId: e.JIRA_CLOUD_ID?.toLowerCase(),
+    store: e.SECRET_STORE,
+    secretFile: e.SECRET_FILE,
+    secretPrefix: e.SECRET_PREFIX,
+    gcpProject,
+    secretManagerEmulatorHost: e.SECRET_MANAGER_EMULATOR_HOST,
+    authUrl: e.ATLASSIAN_AUTH_URL,
+    apiUrl: e.ATLASSIAN_API_URL,
+    refreshMarginSeconds: e.REFRESH_MARGIN_SECONDS,
+    rulesFile: e.RULES_FILE,
+    rulesInline: e.RULES,
+    ruleSets: [...new Set(e.RULE_SET)],
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
+    maxResponseBytes: e.MAX_RESPONSE_BYTES,
+  };
+}
