@@ -49,6 +49,7 @@ const schema = z.object({
   GCP_PROJECT: optional(z.string().regex(/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/, 'must be a GCP project id')),
   GOOGLE_CLOUD_PROJECT: optional(z.string()),
   SECRET_MANAGER_EMULATOR_HOST: optional(z.string().regex(/^[^\s/:]+:\d{1,5}$/, 'must be host:port')),
+  KMS_KEY_ID: optional(z.string().regex(/^[A-Za-z0-9:/_-]{1,2048}$/, 'must be a KMS key id, ARN or alias')),
   ATLASSIAN_AUTH_URL: withDefault(httpUrl, 'https://auth.atlassian.com'),
   ATLASSIAN_API_URL: withDefault(httpUrl, 'https://api.atlassian.com'),
   REFRESH_MARGIN_SECONDS: withDefault(int(0, 86_400), 300),
@@ -84,6 +85,7 @@ export interface Config {
   secretPrefix: string;
   gcpProject: string | undefined;
   secretManagerEmulatorHost: string | undefined;
+  kmsKeyId: string | undefined;
   authUrl: string;
   apiUrl: string;
   refreshMarginSeconds: number;
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretPrefix: e.SECRET_PREFIX,
     gcpProject,
     secretManagerEmulatorHost: e.SECRET_MANAGER_EMULATOR_HOST,
+    kmsKeyId: e.KMS_KEY_ID,
     authUrl: e.ATLASSIAN_AUTH_URL,
     apiUrl: e.ATLASSIAN_API_URL,
     refreshMarginSeconds: e.REFRESH_MARGIN_SECONDS,
