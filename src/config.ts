@@ -35,7 +35,10 @@ const httpUrl = z
 
 const schema = z.object({
   JIRA_CLOUD_ID: optional(z.string().regex(UUID, 'must be the site cloud id, a UUID')),
-  SECRET_STORE: withDefault(z.enum(STORE_KINDS, { error: `must be one of ${STORE_KINDS.join(', ')}` }), 'file'),
+  SECRET_STORE: withDefault(
+    z.enum(STORE_KINDS, { error: `must be one of ${STORE_KINDS.join(', ')}` }),
+    'file',
+  ),
   SECRET_FILE: withDefault(z.string(), '.jira-token-proxy/secrets.json'),
   SECRET_PREFIX: withDefault(
     z
@@ -60,9 +63,7 @@ const schema = z.object({
       .string()
       .transform((s) => s.split(',').map((x) => x.trim()))
       .pipe(
-        z
-          .array(z.enum(RULE_SETS, { error: `must be a comma list of ${RULE_SETS.join(', ')}` }))
-          .nonempty(),
+        z.array(z.enum(RULE_SETS, { error: `must be a comma list of ${RULE_SETS.join(', ')}` })).nonempty(),
       ),
     'jira-cloud',
   ),

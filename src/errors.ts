@@ -35,7 +35,8 @@ export class ProxyError extends Error {
 
 /** Renders any thrown value as the contract's JSON error; unknown errors never leak their text. */
 export function errorResponse(err: unknown, requestId?: string): Response {
-  const e = err instanceof ProxyError ? err : new ProxyError('internal', 'internal error; see the proxy logs');
+  const e =
+    err instanceof ProxyError ? err : new ProxyError('internal', 'internal error; see the proxy logs');
   const headers = new Headers(e.headers);
   headers.set('content-type', 'application/json');
   headers.set('x-psoxy-error', CODES[e.code].psoxy);

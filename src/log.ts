@@ -58,7 +58,12 @@ export function setLogLevel(level: Level): void {
   metricsLogger = logger.createChild({ logLevel: level === 'silent' ? 'SILENT' : 'INFO' });
 }
 
-export type MetricName = 'tokenRefresh' | 'tokenRefreshFailure' | 'tokenFamilyDaysLeft' | 'lockWaitMs' | 'writeBackRetry';
+export type MetricName =
+  | 'tokenRefresh'
+  | 'tokenRefreshFailure'
+  | 'tokenFamilyDaysLeft'
+  | 'lockWaitMs'
+  | 'writeBackRetry';
 
 /** A metric as a log line (`metric`, `value`): CloudWatch and Cloud Logging turn these into metrics. */
 export function metric(name: MetricName, value: number, fields: Record<string, string | number> = {}): void {

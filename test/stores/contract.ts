@@ -47,7 +47,10 @@ export function describeStoreContract(
       const stale = store.write('T_REFRESH_TOKEN', 'rt-stale', { expectedVersion: v1 });
       await expect(stale).rejects.toBeInstanceOf(StoreError);
       await expect(stale).rejects.toMatchObject({ kind: 'conflict' });
-      expect((await store.read(['T_REFRESH_TOKEN'])).get('T_REFRESH_TOKEN')).toEqual({ value: 'rt-two', version: v2 });
+      expect((await store.read(['T_REFRESH_TOKEN'])).get('T_REFRESH_TOKEN')).toEqual({
+        value: 'rt-two',
+        version: v2,
+      });
     });
 
     if (opts.atomicCompareAndSwap) {

@@ -1,0 +1,221 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Config } from './config';
+import { errorResponse, ProxyError } from './errors';
+import { Upstream, type UpstreamResponse } from './forward';
+import { logger, registerSecret } from './log';
+import type { Decision, Rules } from './rules';
+import { type SecretNames, secretNames } from './secrets';
+import type { SecretStore } from './stores/store';
+import { TokenClient } from './tokens/atlassian';
+import { type RefreshReport, TokenLifecycle } from './tokens/lifecycle';
+
+/**
+ * The platform-neutral core: a standard Request in, a Response out. Every adapter (node:http,
+ * Lambda, Cloud Function) calls `fetch`; the scheduled refresh calls `refresh`.
+ */
+
+export interface RequestContext {
+  /** The request-target exactly as received; WHATWG URL parsing would already have normalised it. */
+  rawTarget?: string;
+  requestId?: string;
+}
+
+export interface App {
+  fetch(req: Request, ctx?: RequestContext): Promise<Response>;
+  refresh(): Promise<RefreshReport>;
+  readonly tokens: TokenLifecycle;
+  close(): Promise<void>;
+}
+
+export interface AppDeps {
+  config: Config;
+  store: SecretStore;
+  /** Compiled rules; undefined when JIRA_CLOUD_ID is not configured. */
+  rules: Rules | undefined;
+  now?: () => number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp({ config, store, rules, now }: AppDeps): App {
+  const names: SecretNames = secretNames(config.secretPrefix);
+  const tokens = new TokenLifecycle({
+    store,
+    names,
+    client: new TokenClient(config.authUrl),
+    refreshMarginSeconds: config.refreshMarginSeconds,
+    now,
+  });
+  const upstream = new Upstream(config.upstreamTimeoutMs, config.maxResponseBytes);
+  let salt: Promise<string> | undefined;
+
+  /** The pseudonymization salt, read once; never logged, only its hash is shown. */
+  function loadSalt(): Promise<string> {
+    salt ??= store.read([names.SALT]).then(
+      (got) => {
+        const value = got.get(names.SALT)?.value;
+        if (!value) {
+          salt = undefined;
+          throw new ProxyError(
+            'not_configured',
+            `the secret ${names.SALT} (pseudonymization salt) is missing`,
+          );
+        }
+        registerSecret(value);
+        return value;
+      },
+      (err) => {
+        salt = undefined;
+        throw new ProxyError(
+          'store_unavailable',
+          `secret store: ${(err as Error).message}`,
+          {},
+          { cause: err },
+        );
+      },
+    );
+    return salt;
+  }
+
+  async function health(requestId: string): Promise<Response> {
+    const status = await tokens.status();
+    const needsSalt = rules?.endpoints.some((e) => e.transformed) ?? false;
+    let saltSha256: string | undefined;
+    if (needsSalt) {
+      saltSha256 = await loadSalt().then(
+        (s) => createHash('sha256').update(s).digest('hex'),
+        () => undefined,
+      );
+    }
+    const healthy =
+      status.state === 'ok' && config.jiraCloudId !== undefined && (!needsSalt || saltSha256 !== undefined);
+    const body = {
+      status: healthy ? 'healthy' : 'unhealthy',
+      configured: {
+        jiraCloudId: config.jiraCloudId ?? null,
+        store: store.description,
+        ruleSets: config.rulesFile || config.rulesInline ? ['custom'] : config.ruleSets,
+        endpoints: rules?.endpoints.length ?? 0,
+        saltSha256: saltSha256 ?? null,
+      },
+      tokens: status,
+    };
+    return Response.json(body, {
+      status: healthy ? 200 : 503,
+      headers: { 'cache-control': 'no-store', 'x-request-id': requestId },
+    });
+  }
+
+  async function proxy(
+    req: Request,
+    decision: Extract<Decision, { ok: true }>,
+    requestId: string,
+  ): Promise<Response> {
+    const url = `${config.apiUrl}${decision.upstreamPath}${decision.upstreamQuery}`;
+    const transform = decision.transform;
+    const send = (accessToken: string) =>
+      upstream.send({
+        method: req.method,
+        url,
+        accessToken,
+        requestId,
+        accept: req.headers.get('accept'),
+        acceptEncoding: transform ? null : req.headers.get('accept-encoding'),
+      });
+
+    let token = await tokens.accessToken();
+    let res = await send(token.token);
+    if (isRejection(res, token.token)) {
+      // One retry with a newer token (another instance's, or a refresh); never a loop.
+      res.body.resume();
+      token = await tokens.replaceRejected(token.token);
+      res = await send(token.token);
+    }
+    res.headers.set('x-request-id', requestId);
+    if (!transform) {
+      return new Response(req.method === 'HEAD' ? null : upstream.stream(res.body), {
+        status: res.status,
+        headers: res.headers,
+      });
+    }
+    const body = await upstream.buffer(res.body);
+    const output = transform.apply(parseJson(body, res.status), await loadSalt());
+    res.headers.set('content-type', 'application/json');
+    res.headers.delete('content-encoding');
+    return new Response(JSON.stringify(output), { status: res.status, headers: res.headers });
+
+    function isRejection(r: UpstreamResponse, used: string): boolean {
+      return r.status === 401 || ((r.status === 403 || r.status === 404) && tokens.isExpired(used));
+    }
+  }
+
+  async function handle(req: Request, ctx: RequestContext): Promise<Response> {
+    const requestId =
+      validRequestId(ctx.requestId) ?? validRequestId(req.headers.get('x-request-id')) ?? randomUUID();
+    const target = ctx.rawTarget ?? new URL(req.url).pathname + new URL(req.url).search;
+    const started = performance.now();
+    let response: Response;
+    let endpoint: string | undefined;
+    try {
+      const path = target.split('?', 1)[0];
+      if (path === '/_health' || req.headers.has('x-psoxy-health-check')) {
+        response = await health(requestId);
+      } else if (path === '/_refresh') {
+        if (req.method !== 'POST') throw new ProxyError('method_not_allowed', 'use POST /_refresh');
+        response = Response.json(await tokens.refreshIfDue(), { headers: { 'x-request-id': requestId } });
+      } else {
+        if (!rules) {
+          throw new ProxyError(
+            'not_configured',
+            'JIRA_CLOUD_ID is not set; run `npx jira-token-proxy bootstrap`',
+          );
+        }
+        const decision = rules.decide(req.method, target, tokens.grantedScopes);
+        if (!decision.ok) {
+          throw new ProxyError(decision.code, decision.message, {});
+        }
+        endpoint = decision.endpointId;
+        response = await proxy(req, decision, requestId);
+      }
+    } catch (err) {
+      if (!(err instanceof ProxyError)) logger.error('request failed', { requestId, err });
+      response = errorResponse(err, requestId);
+    }
+    logger.info('request', {
+      requestId,
+      method: req.method,
+      endpoint: endpoint ?? null,
+      status: response.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      error: response.headers.get('x-psoxy-error') ?? undefined,
+    });
+    return response;
+  }
+
+  return {
+    fetch: (req, ctx = {}) => handle(req, ctx),
+    refresh: () => tokens.refreshIfDue(),
+    tokens,
+    async close() {
+      tokens.close();
+      await upstream.close();
+      await store.close?.();
+    },
+  };
+}
+
+function validRequestId(id: string | null | undefined): string | undefined {
+  return id && REQUEST_ID.test(id) ? id : undefined;
+}
+
+function parseJson(body: Buffer, status: number): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    // A transformed endpoint never passes an unparsed body on: it could hold what the rules remove.
+    throw new ProxyError(
+      'transform_failed',
+      `Jira answered ${status} with a body that is not JSON; it was withheld`,
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Config, loadConfig } from '../config';
+import { createHttpServer, listen } from '../http-adapter';
+import { logger } from '../log';
+import { createRuntime } from '../runtime';
+import { secretNames } from '../secrets';
+import { createStore } from '../stores';
+import { TokenClient } from '../tokens/atlassian';
+import { installFamily } from '../tokens/bootstrap';
+import { parseFamily } from '../tokens/values';
+
+/**
+ * `serve`: the proxy on node:http. With no tokens in the store and no JIRA_CLOUD_ID, it runs in
+ * sandbox mode: the built-in Atlassian sandbox on loopback, a fresh token family in a separate
+ * file store, so a first `npm start` shows a real request going through.
+ */
+export async function serve(opts: { port?: number; host: string }): Promise<void> {
+  let config = loadConfig();
+  if (opts.port !== undefined) config = { ...config, port: opts.port };
+  const stored = config.jiraCloudId ? undefined : await storedState(config);
+  // After a bootstrap into the local store, the family's own site is the one to serve.
+  if (stored?.cloudId) config = { ...config, jiraCloudId: stored.cloudId };
+  const sandbox = stored && !stored.hasTokens ? await startSandboxMode(config) : undefined;
+  if (sandbox) config = sandbox.config;
+
+  const { app } = await createRuntime(config);
+  const server = createHttpServer(app);
+  const port = await listen(server, config.port, opts.host);
+  const base = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
+  if (sandbox) {
+    console.log(`jira-token-proxy: SANDBOX MODE (no tokens stored and JIRA_CLOUD_ID unset)`);
+    console.log(`  Atlassian sandbox on ${sandbox.url}; token family in ${config.secretFile}`);
+    console.log(`  try: curl ${base}/rest/api/3/myself`);
+  } else {
+    console.log(
+      `jira-token-proxy: listening on ${base} for Jira site ${config.jiraCloudId ?? '(JIRA_CLOUD_ID unset)'}`,
+    );
+    console.log(`  health: curl ${base}/_health`);
+  }
+  logger.info('serving', { port, store: config.store, sandbox: Boolean(sandbox) });
+
+  const stop = async () => {
+    server.close();
+    server.closeAllConnections();
+    await app.close();
+    await sandbox?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudId: string | undefined }> {
+  const store = await createStore(config);
+  try {
+    const n = secretNames(config.secretPrefix);
+    const got = await store.read([n.REFRESH_TOKEN, n.ACCESS_TOKEN, n.TOKEN_FAMILY]);
+    const family = got.get(n.TOKEN_FAMILY);
+    return {
+      hasTokens: got.has(n.REFRESH_TOKEN) || got.has(n.ACCESS_TOKEN),
+      cloudId: family ? parseFamily(family.value)?.cloudId || undefined : undefined,
+    };
+  } finally {
+    await store.close?.();
+  }
+}
+
+async function startSandboxMode(base: Config) {
+  // The sandbox is a separate program: only this CLI path loads it.
+  const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
+  const lifetime = Number(process.env.SANDBOX_TOKEN_LIFETIME_SECONDS ?? 600);
+  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: lifetime });
+  const secretFile = join(dirname(base.secretFile), 'sandbox-secrets.json');
+  await rm(secretFile, { force: true });
+  const config: Config = {
+    ...base,
+    store: 'file',
+    secretFile,
+    authUrl: sandbox.url,
+    apiUrl: sandbox.url,
+  };
+  const store = await createStore(config);
+  const redirectUri = 'http://localhost:8080/callback';
+  const family = await installFamily({
+    store,
+    names: secretNames(config.secretPrefix),
+    tokenClient: new TokenClient(sandbox.url),
+    apiUrl: sandbox.url,
+    credentials: { clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret },
+    code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
+    redirectUri,
+  });
+  await store.close?.();
+  return {
+    url: sandbox.url,
+    close: () => sandbox.close(),
+    config: { ...config, jiraCloudId: family.site.id },
+  };
+}
