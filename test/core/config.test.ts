@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('has the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      store: 'file',
+      secretFile: '.jira-token-proxy/secrets.json',
+      secretPrefix: 'PSOXY_JIRA_CLOUD_',
+      authUrl: 'https://auth.atlassian.com',
+      apiUrl: 'https://api.atlassian.com',
+      refreshMarginSeconds: 300,
+      port: 8787,
+      logLevel: 'info',
+      ruleSets: ['jira-cloud'],
+      jiraCloudId: undefined,
+    });
+  });
+
+  it.each([
+    [{ JIRA_CLOUD_ID: 'not-a-uuid' }, 'JIRA_CLOUD_ID: must be the site cloud id, a UUID'],
+    [
+      { SECRET_STORE: 's3' },
+      'SECRET_STORE: must be one of file, aws-ssm, aws-secrets-manager, gcp-secret-manager',
+    ],
+    [{ PORT: '70000' }, 'PORT: must be a whole number from 1 to 65535'],
+    [{ REFRESH_MARGIN_SECONDS: '-1' }, 'REFRESH_MARGIN_SECONDS: must be a whole number'],
+    [{ ATLASSIAN_AUTH_URL: 'ftp://example.com' }, 'ATLASSIAN_AUTH_URL: must be an http(s) URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of debug, info, warn, error, silent'],
+    [{ RULE_SET: 'jira-cloud,nope' }, 'RULE_SET: must be a comma list of'],
+    [{ SECRET_STORE: 'gcp-secret-manager' }, 'GCP_PROJECT: required when SECRET_STORE=gcp-secret-manager'],
+    [{ SECRET_MANAGER_EMULATOR_HOST: 'http://x:1' }, 'SECRET_MANAGER_EMULATOR_HOST: must be host:port'],
+    [{ RULES: 'endpoints: []', RULES_FILE: 'r.yaml' }, 'RULES_FILE: set either RULES_FILE or RULES'],
+  ])('rejects %j with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message.startsWith(message)).toBe(true);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('normalises what it can', () => {
+    const c = loadConfig({
+      JIRA_CLOUD_ID: '11111111-2222-3333-4444-55555555AAAA',
+      ATLASSIAN_API_URL: 'http://127.0.0.1:9/',
+      LOG_LEVEL: 'DEBUG',
+      RULE_SET: 'jira-cloud, jira-service-management,jira-cloud',
+      GOOGLE_CLOUD_PROJECT: 'my-project-1',
+    });
+    expect(c.jiraCloudId).toBe('11111111-2222-3333-4444-55555555aaaa');
+    expect(c.apiUrl).toBe('http://127.0.0.1:9');
+    expect(c.logLevel).toBe('debug');
+    expect(c.ruleSets).toEqual(['jira-cloud', 'jira-service-management']);
+    expect(c.gcpProject).toBe('my-project-1');
+  });
+});
