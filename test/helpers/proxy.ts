@@ -24,7 +24,12 @@ import { InstrumentedStore } from './instrumented-store';
 /** A clock shared by the sandbox and the proxy, so tests can jump ahead in time. */
 export function testClock(start = Date.now()) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 export interface TestProxy {
