@@ -44,6 +44,7 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     names,
     client: new TokenClient(config.authUrl),
     refreshMarginSeconds: config.refreshMarginSeconds,
+    lockTtlMs: config.lockTtlMs,
     now,
   });
   const upstream = new Upstream(config.upstreamTimeoutMs, config.maxResponseBytes);

@@ -77,6 +77,7 @@ const schema = z.object({
     'info',
   ),
   UPSTREAM_TIMEOUT_SECONDS: withDefault(int(1, 900), 25),
+  LOCK_TTL_SECONDS: withDefault(int(5, 300), 60),
   MAX_RESPONSE_BYTES: withDefault(int(1024, 1024 * 1024 * 1024), 20 * 1024 * 1024),
 });
 
@@ -97,6 +98,7 @@ export interface Config {
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];
   upstreamTimeoutMs: number;
+  lockTtlMs: number;
   maxResponseBytes: number;
 }
 
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
+    lockTtlMs: e.LOCK_TTL_SECONDS * 1000,
     maxResponseBytes: e.MAX_RESPONSE_BYTES,
   };
 }

@@ -95,13 +95,15 @@ export class TokenLifecycle {
   #refreshes = 0;
 
   constructor(opts: LifecycleOptions) {
+    const lockTtlMs = opts.lockTtlMs ?? 60_000;
     this.#o = {
       now: Date.now,
-      lockTtlMs: 60_000,
       lockWaitMs: 10_000,
       pollMs: 200,
-      refreshDeadlineMs: 30_000,
+      // A refresh must end well before its lock expires, or a second refresher could start.
+      refreshDeadlineMs: Math.min(30_000, lockTtlMs / 2),
       ...opts,
+      lockTtlMs,
     };
   }
 
