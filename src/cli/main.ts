@@ -34,7 +34,7 @@ program
   .action(async (o: { port: number }) => (await import('../sandbox/cli')).runSandboxCommand(o));
 
 try {
-  await (await import('./operator')).registerOperatorCommands(program);
+  (await import('./operator')).registerOperatorCommands(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   // One line saying what to do; never a stack trace or a value.
