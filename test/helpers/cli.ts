@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+
+export interface CliRun {
+  proc: ChildProcess;
+  /** Resolves when stderr+stdout so far match `pattern`. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  write(line: string): void;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Runs `jira-token-proxy <args>` as a real process (the bin runs the same entry through tsx). */
+export function runCli(args: string[], env: Record<string, string>, stdin?: string): CliRun {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const check = () => {
+    for (const w of [...watchers]) {
+      const m = w.pattern.exec(stdout + stderr);
+      if (m) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  proc.stdout?.on('data', (d: Buffer) => {
+    stdout += d;
+    check();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d;
+    check();
+  });
+  if (stdin !== undefined) proc.stdin?.end(stdin);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    proc.once('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+  return {
+    proc,
+    done,
+    write: (line) => proc.stdin?.write(`${line}\n`),
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        watchers.push({ pattern, resolve });
+        check();
+        void done.then(() => reject(new Error(`process ended before ${pattern}: ${stdout}${stderr}`)));
+      }),
+  };
+}
