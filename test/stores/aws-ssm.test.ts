@@ -1,0 +1,303 @@
+import { createServer } from 'node:net';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SsmStore } from '../../src/stores/aws-ssm';
+import { StoreError } from '../../src/stores/store';
+import { accessDenied, internalError, setEnv, throttling } from '../servers/aws-json';
+import { type SsmServer, startSsmServer } from '../servers/ssm-server';
+import { describeStoreContract } from './contract';
+
+// The real SDK client, pointed at the loopback server through the SDK's own environment variables.
+let server: SsmServer;
+let restoreEnv: () => void;
+const opened: SsmStore[] = [];
+
+beforeAll(async () => {
+  server = await startSsmServer();
+  restoreEnv = setEnv(server.env);
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+afterAll(async () => {
+  restoreEnv();
+  await server.close();
+});
+
+function fresh(opts: { kmsKeyId?: string } = {}): SsmStore {
+  server.reset();
+  const store = new SsmStore(opts);
+  opened.push(store);
+  return store;
+}
+
+const ops = (op: string) => server.requests.filter((r) => r.op === op);
+const staleClaim = (nonce: string) =>
+  JSON.stringify({
+    owner: 'crashed',
+    nonce,
+    acquiredAt: '2020-01-01T00:00:00.000Z',
+    expiresAt: '2020-01-01T00:01:00.000Z',
+  });
+const liveClaim = (owner: string) =>
+  JSON.stringify({
+    owner,
+    nonce: 'live',
+    acquiredAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+  });
+
+async function failure(p: Promise<unknown>): Promise<StoreError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StoreError);
+  return err as StoreError;
+}
+
+describeStoreContract('aws-ssm', async () => fresh(), { atomicCompareAndSwap: false });
+
+describe('aws-ssm: reads', () => {
+  it('asks for up to 10 names per GetParameters call, always with decryption', async () => {
+    const store = fresh();
+    const names = Array.from({ length: 23 }, (_, i) => `T_NAME_${i}`);
+    for (const n of names) server.seed(n, `value-of-${n}`, 'SecureString');
+    const got = await store.read(names);
+    expect(got.size).toBe(23);
+    expect(got.get('T_NAME_7')).toEqual({ value: 'value-of-T_NAME_7', version: '1' });
+    const sizes = ops('GetParameters').map((r) => (r.input.Names as string[]).length);
+    expect(sizes.sort((a, b) => a - b)).toEqual([3, 10, 10]);
+    expect(ops('GetParameters').every((r) => r.input.WithDecryption === true)).toBe(true);
+  });
+
+  it('needs the decryption flag: without it the server answers SecureStrings with ciphertext', async () => {
+    server.reset();
+    server.seed('T_SECRET', 'plain-value', 'SecureString');
+    const raw = new SSMClient({});
+    try {
+      const res = await raw.send(new GetParametersCommand({ Names: ['T_SECRET'] }));
+      expect(res.Parameters?.[0]?.Value).not.toBe('plain-value');
+    } finally {
+      raw.destroy();
+    }
+    const store = fresh();
+    server.seed('T_SECRET', 'plain-value', 'SecureString');
+    expect((await store.read(['T_SECRET'])).get('T_SECRET')?.value).toBe('plain-value');
+  });
+
+  it("reads Psoxy's parameters as they are and its placeholders as missing", async () => {
+    const store = fresh();
+    const psoxyToken = JSON.stringify({ token: 'at-123', expirationDate: 1_700_000_000_000 });
+    server.seed('T_CLIENT_ID', 'client-id-1');
+    server.seed('T_ACCESS_TOKEN', psoxyToken, 'SecureString');
+    server.seed('T_CLIENT_SECRET', 'TODO: fill me', 'SecureString');
+    server.seed('T_REFRESH_TOKEN', '__PLACEHOLDER__', 'SecureString');
+    const got = await store.read(['T_CLIENT_ID', 'T_ACCESS_TOKEN', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN']);
+    expect([...got.keys()].sort()).toEqual(['T_ACCESS_TOKEN', 'T_CLIENT_ID']);
+    expect(got.get('T_ACCESS_TOKEN')?.value).toBe(psoxyToken);
+  });
+
+  it('takes names with a leading path, fully qualified or not', async () => {
+    const store = fresh();
+    await store.write('/psoxy/prod/PSOXY_JIRA_REFRESH_TOKEN', 'rt-prod');
+    await store.write('psoxy/dev/PSOXY_JIRA_REFRESH_TOKEN', 'rt-dev');
+    expect([...server.params.keys()].sort()).toEqual([
+      '/psoxy/dev/PSOXY_JIRA_REFRESH_TOKEN',
+      '/psoxy/prod/PSOXY_JIRA_REFRESH_TOKEN',
+    ]);
+    const got = await store.read([
+      '/psoxy/prod/PSOXY_JIRA_REFRESH_TOKEN',
+      'psoxy/dev/PSOXY_JIRA_REFRESH_TOKEN',
+    ]);
+    expect(got.get('/psoxy/prod/PSOXY_JIRA_REFRESH_TOKEN')?.value).toBe('rt-prod');
+    expect(got.get('psoxy/dev/PSOXY_JIRA_REFRESH_TOKEN')?.value).toBe('rt-dev');
+    expect(await store.tryLock('/psoxy/prod/PSOXY_JIRA_LOCK', 'a', 30_000)).toBe(true);
+    expect(await store.tryLock('/psoxy/prod/PSOXY_JIRA_LOCK', 'b', 30_000)).toBe(false);
+    await store.unlock('/psoxy/prod/PSOXY_JIRA_LOCK', 'a');
+    expect(server.params.has('/psoxy/prod/PSOXY_JIRA_LOCK')).toBe(false);
+  });
+});
+
+describe('aws-ssm: writes', () => {
+  it('writes SecureStrings with the configured KMS key, overwriting', async () => {
+    const store = fresh({ kmsKeyId: 'alias/jtp-tokens' });
+    expect(await store.write('T_REFRESH_TOKEN', 'rt-1')).toBe('1');
+    expect(await store.write('T_REFRESH_TOKEN', 'rt-2')).toBe('2');
+    expect(ops('PutParameter')[0]?.input).toMatchObject({
+      Name: 'T_REFRESH_TOKEN',
+      Type: 'SecureString',
+      KeyId: 'alias/jtp-tokens',
+      Overwrite: true,
+    });
+    expect(server.params.get('T_REFRESH_TOKEN')).toMatchObject({
+      type: 'SecureString',
+      keyId: 'alias/jtp-tokens',
+    });
+  });
+
+  it("uses the account's default key when none is configured, and fits tokens over 4 KB", async () => {
+    const store = fresh();
+    const big = 'x'.repeat(6000);
+    await store.write('T_ACCESS_TOKEN', big);
+    expect(ops('PutParameter')[0]?.input.KeyId).toBeUndefined();
+    expect(server.params.get('T_ACCESS_TOKEN')).toMatchObject({ keyId: 'alias/aws/ssm', tier: 'Advanced' });
+    expect((await store.read(['T_ACCESS_TOKEN'])).get('T_ACCESS_TOKEN')?.value).toBe(big);
+  });
+
+  it('a conditional write on a missing parameter is a conflict and writes nothing', async () => {
+    const store = fresh();
+    const err = await failure(store.write('T_REFRESH_TOKEN', 'rt', { expectedVersion: '3' }));
+    expect(err.kind).toBe('conflict');
+    expect(server.params.size).toBe(0);
+  });
+});
+
+describe('aws-ssm: lock', () => {
+  it('is a String parameter created with Overwrite false, without the KMS key', async () => {
+    const store = fresh({ kmsKeyId: 'alias/jtp-tokens' });
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
+    expect(ops('PutParameter')[0]?.input).toMatchObject({ Name: 'T_LOCK', Type: 'String', Overwrite: false });
+    expect(ops('PutParameter')[0]?.input.KeyId).toBeUndefined();
+    expect(JSON.parse(server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
+  });
+
+  it('takes over a garbage or placeholder lock value and leaves no takeover marker behind', async () => {
+    const store = fresh();
+    server.seed('T_LOCK', 'TODO: fill me');
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
+    expect([...server.params.keys()]).toEqual(['T_LOCK']);
+    expect(JSON.parse(server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
+  });
+
+  it('backs off while another taker holds the right to replace a stale lock', async () => {
+    const store = fresh();
+    server.seed('T_LOCK', staleClaim('n1'));
+    server.seed('T_LOCK.takeover-n1-1', liveClaim('other-taker'));
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(false);
+    expect(ops('DeleteParameter')).toHaveLength(0);
+  });
+
+  it('passes the takeover to the next level when a taker died holding the right', async () => {
+    const store = fresh();
+    server.seed('T_LOCK', staleClaim('n1'));
+    server.seed('T_LOCK.takeover-n1-1', staleClaim('dead-taker'));
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
+    expect([...server.params.keys()]).toEqual(['T_LOCK']);
+  });
+
+  it('of many takers of one stale lock, exactly one wins', async () => {
+    for (let round = 0; round < 5; round++) {
+      const store = fresh();
+      server.seed('T_LOCK', staleClaim(`round${round}`));
+      const wins = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.tryLock('T_LOCK', `taker-${i}`, 30_000)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const holder = JSON.parse(server.params.get('T_LOCK')?.value ?? '').owner;
+      expect(holder).toBe(`taker-${wins.indexOf(true)}`);
+      await store.close();
+    }
+  });
+
+  it('a holder at the edge of its TTL leaves the lock to expire rather than delete it', async () => {
+    const store = fresh();
+    expect(await store.tryLock('T_LOCK', 'me', 500)).toBe(true);
+    await store.unlock('T_LOCK', 'me');
+    expect(server.params.has('T_LOCK')).toBe(true);
+    expect(ops('DeleteParameter')).toHaveLength(0);
+  });
+});
+
+describe('aws-ssm: failures', () => {
+  it('retries throttling inside the SDK', async () => {
+    const store = fresh();
+    server.seed('T_CLIENT_ID', 'cid');
+    server.failNext('GetParameters', throttling(), 1);
+    expect((await store.read(['T_CLIENT_ID'])).get('T_CLIENT_ID')?.value).toBe('cid');
+    expect(ops('GetParameters')).toHaveLength(2);
+  });
+
+  it('surfaces persistent throttling as unavailable after 3 attempts', async () => {
+    const store = fresh();
+    server.failNext('GetParameters', throttling(), 10);
+    const err = await failure(store.read(['T_CLIENT_ID']));
+    expect(err.kind).toBe('unavailable');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toBe(
+      'aws-ssm: ssm:GetParameters on T_CLIENT_ID is unavailable (ThrottlingException, HTTP 400)',
+    );
+    expect(ops('GetParameters')).toHaveLength(3);
+  });
+
+  it('surfaces server errors and refused connections as unavailable', async () => {
+    const store = fresh();
+    server.failNext('PutParameter', internalError(), 10);
+    expect((await failure(store.write('T_REFRESH_TOKEN', 'rt'))).kind).toBe('unavailable');
+
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const restore = setEnv({ AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${port}` });
+    const offline = new SsmStore();
+    opened.push(offline);
+    try {
+      const err = await failure(offline.read(['T_CLIENT_ID']));
+      expect(err.kind).toBe('unavailable');
+    } finally {
+      restore();
+    }
+  });
+
+  it('names the action and parameter on access denied, never the value, and does not retry', async () => {
+    const store = fresh();
+    server.failNext(
+      'PutParameter',
+      accessDenied('ssm:PutParameter', 'arn:aws:ssm:us-east-1:000000000000:parameter/T_REFRESH_TOKEN'),
+      5,
+    );
+    const err = await failure(store.write('T_REFRESH_TOKEN', 'rt-secret-value'));
+    expect(err.kind).toBe('access_denied');
+    expect(err.message).toBe(
+      'aws-ssm: access denied to ssm:PutParameter on T_REFRESH_TOKEN (check the execution role)',
+    );
+    expect(err.message).not.toContain('rt-secret-value');
+    expect(ops('PutParameter')).toHaveLength(1);
+  });
+
+  it('reports a rejected value without echoing it', async () => {
+    const store = fresh();
+    const err = await failure(store.write('T_ACCESS_TOKEN', 'y'.repeat(9000)));
+    expect(err.kind).toBe('invalid');
+    expect(err.message).toBe(
+      'aws-ssm: ssm:PutParameter on T_ACCESS_TOKEN was rejected (ValidationException, HTTP 400)',
+    );
+  });
+});
+
+describe('aws-ssm: measurements (loopback)', () => {
+  it('calls per read and wall time per operation', async () => {
+    const store = fresh();
+    const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
+    for (const n of names) await store.write(n, `value-${n}`);
+    server.clearRecords();
+    await store.read(names);
+    const callsPerRead = server.calls.length;
+    expect(callsPerRead).toBe(1);
+    const time = async (n: number, f: (i: number) => Promise<unknown>) => {
+      const start = performance.now();
+      for (let i = 0; i < n; i++) await f(i);
+      return (performance.now() - start) / n;
+    };
+    const read = await time(50, () => store.read(names));
+    const write = await time(50, (i) => store.write('T_REFRESH_TOKEN', `rt-${i}`));
+    const lockCycle = await time(50, async () => {
+      await store.tryLock('T_LOCK', 'me', 30_000);
+      await store.unlock('T_LOCK', 'me');
+    });
+    console.log(
+      `aws-ssm loopback: read(5 names) ${callsPerRead} call, ${read.toFixed(2)} ms; write ${write.toFixed(2)} ms; tryLock+unlock ${lockCycle.toFixed(2)} ms`,
+    );
+  });
+});
