@@ -174,6 +174,8 @@ function bracketEnd(expression: string, start: number): number | string {
 function bracketItemOk(item: string): boolean {
   if (item === '*') return true;
   if (/^'(?:[^'\\]|\\.)+'$/.test(item) || /^"(?:[^"\\]|\\.)+"$/.test(item)) return true;
+  // jsonpath-plus reads `[-1]` as a property named "-1", not Jayway's last element: `[-1:]` says it
+  if (/^-\d+$/.test(item)) return false;
   return item !== '' && item !== ':' && INDEX_OR_SLICE.test(item);
 }
 

@@ -17,6 +17,7 @@ describe('compileTransform: JSONPath checks', () => {
     '$..name^',
     '$.values[a b]',
     '$.values[]',
+    '$.values[-1]',
     '',
   ])('rejects %j, naming it', (bad) => {
     expect(() => compileTransform({ redact: [bad] })).toThrow(/^transform redact\[0\]: invalid JSONPath /);
@@ -64,6 +65,12 @@ describe('compileTransform: redact', () => {
     const rows = { rows: [{ kind: 'x' }, { kind: 'y' }, { kind: 'x' }, { kind: 'z' }] };
     expect(compileTransform({ redact: ["$.rows[?(@.kind == 'x')]"] }).apply(rows, SALT)).toStrictEqual({
       rows: [{ kind: 'y' }, { kind: 'z' }],
+    });
+  });
+
+  it('takes the last element with a negative slice', () => {
+    expect(compileTransform({ redact: ['$.values[-1:]'] }).apply({ values: [1, 2, 3] }, SALT)).toStrictEqual({
+      values: [1, 2],
     });
   });
 
