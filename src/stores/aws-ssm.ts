@@ -112,9 +112,10 @@ export class SsmStore implements SecretStore {
     staleClaim: LockClaim | undefined,
     claim: LockClaim,
   ): Promise<boolean> {
-    const instance =
-      staleClaim?.nonce ||
-      createHash('sha256').update(`${stale.version}:${stale.value}`).digest('hex').slice(0, 12);
+    // The nonce names the marker, so only a well-formed one (ours) is used as is.
+    const instance = /^[a-zA-Z0-9_-]{1,36}$/.test(staleClaim?.nonce ?? '')
+      ? (staleClaim?.nonce as string)
+      : createHash('sha256').update(`${stale.version}:${stale.value}`).digest('hex').slice(0, 12);
     const markers: string[] = [];
     for (let level = 1; level <= TAKEOVER_LEVELS; level++) {
       const marker = `${wireName(name)}.takeover-${instance}-${level}`;
