@@ -168,6 +168,10 @@ describe('aws-ssm: lock', () => {
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
     expect([...server.params.keys()]).toEqual(['T_LOCK']);
     expect(JSON.parse(server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
+    // A foreign claim whose nonce could not name a parameter.
+    server.seed('T_LOCK', staleClaim('not a/name'));
+    expect(await store.tryLock('T_LOCK', 'me-again', 30_000)).toBe(true);
+    expect([...server.params.keys()]).toEqual(['T_LOCK']);
   });
 
   it('backs off while another taker holds the right to replace a stale lock', async () => {
