@@ -6,6 +6,7 @@ import { logger, registerSecret } from './log';
 import type { Decision, Rules } from './rules';
 import { type SecretNames, secretNames } from './secrets';
 import type { SecretStore } from './stores/store';
+import type { CompiledTransform } from './transforms';
 import { TokenClient } from './tokens/atlassian';
 import { type RefreshReport, TokenLifecycle } from './tokens/lifecycle';
 
@@ -139,10 +140,17 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
         headers: res.headers,
       });
     }
-    const body = await upstream.buffer(res.body);
-    const output = transform.apply(parseJson(body, res.status), await loadSalt());
     res.headers.set('content-type', 'application/json');
     res.headers.delete('content-encoding');
+    if (res.status < 200 || res.status >= 300) {
+      // Error bodies are not shaped like the data the transform knows: withhold them, keep the
+      // status and the rate-limit headers.
+      res.body.resume();
+      const error = { code: 'upstream_error', message: `Jira answered ${res.status}; the body is withheld on a transformed endpoint` };
+      return new Response(JSON.stringify({ error }), { status: res.status, headers: res.headers });
+    }
+    const body = await upstream.buffer(res.body);
+    const output = applyTransform(transform, parseJson(body, res.status), await loadSalt());
     return new Response(JSON.stringify(output), { status: res.status, headers: res.headers });
 
     function isRejection(r: UpstreamResponse, used: string): boolean {
@@ -207,6 +215,14 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
 
 function validRequestId(id: string | null | undefined): string | undefined {
   return id && REQUEST_ID.test(id) ? id : undefined;
+}
+
+function applyTransform(transform: CompiledTransform, body: unknown, salt: string): unknown {
+  try {
+    return transform.apply(body, salt);
+  } catch (err) {
+    throw new ProxyError('transform_failed', `the response could not be transformed (${(err as Error).message}); it was withheld`);
+  }
 }
 
 function parseJson(body: Buffer, status: number): unknown {
