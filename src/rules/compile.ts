@@ -1,0 +1,163 @@
+import { type CompiledTransform, compileTransform, type ResponseSchema } from '../transforms';
+import type { EndpointRule, Method } from './schema';
+
+/** One endpoint rule, compiled once per cold start into what `decide` needs per request. */
+export interface CompiledEndpoint {
+  id: string;
+  /** As written: the template (`/rest/api/{version}/users`) or the regular expression. */
+  path: string;
+  methods: ReadonlySet<string>;
+  /** null: no template; the whole path is tested against `regex`. */
+  template: Segment[] | null;
+  regex: RegExp | null;
+  query: ReadonlyMap<string, QueryRule>;
+  /** Alternatives: any one fully granted will do; empty = no scope needed. */
+  scopes: readonly (readonly string[])[];
+  transform: CompiledTransform | undefined;
+}
+
+export type Segment = { literal: string } | { param: string; pattern: RegExp | null };
+
+export interface QueryRule {
+  pattern: RegExp | null;
+  multiple: boolean;
+}
+
+/** A problem in one rule, with the document path to it (for the line number). */
+export class RuleProblem extends Error {
+  constructor(
+    readonly at: (string | number)[],
+    message: string,
+    /** set when the fault is a key itself (an unknown key) rather than its value */
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+const LITERAL = /^[A-Za-z0-9._~:@-]+$/;
+const PARAM = /^\{([A-Za-z][A-Za-z0-9_]{0,63})\}$/;
+/** Psoxy writes paths in the caller's form; the configured cloud id is implied here. */
+const PSOXY_PREFIX = '/ex/jira/{cloudId}/rest/';
+
+export function compileEndpoint(rule: EndpointRule, at: (string | number)[]): CompiledEndpoint {
+  const methods = new Set<string>(rule.methods ?? ['GET']);
+  // HEAD is GET without a body: allowing one allows the other
+  if (methods.has('GET' satisfies Method)) methods.add('HEAD');
+
+  let template: Segment[] | null = null;
+  let regex: RegExp | null = null;
+  const params = rule.params ?? {};
+  if (rule.path !== undefined) {
+    template = compileTemplate(rule.path, params, [...at, 'path']);
+  } else {
+    const source = rule.pathRegex as string;
+    if (!/^\^\/(rest|oauth)\//.test(source) || !source.endsWith('$')) {
+      throw new RuleProblem(
+        [...at, 'pathRegex'],
+        'must be anchored (^...$) and start with ^/rest/ or ^/oauth/',
+      );
+    }
+    regex = compileRegex(source, [...at, 'pathRegex'], false);
+    if (Object.keys(params).length > 0) {
+      throw new RuleProblem([...at, 'params'], 'params apply to {param} segments of a path template only');
+    }
+  }
+
+  const query = new Map<string, QueryRule>();
+  for (const [name, spec] of Object.entries(rule.query ?? {})) {
+    const where = [...at, 'query', name];
+    if (spec === null || typeof spec === 'string') {
+      query.set(name, { pattern: spec === null ? null : compileRegex(spec, where), multiple: false });
+    } else {
+      const pattern = spec.pattern == null ? null : compileRegex(spec.pattern, [...where, 'pattern']);
+      query.set(name, { pattern, multiple: spec.multiple ?? false });
+    }
+  }
+
+  let transform: CompiledTransform | undefined;
+  if (rule.transforms) {
+    try {
+      transform = compileTransform({
+        redact: rule.transforms.redact,
+        pseudonymize: rule.transforms.pseudonymize,
+        responseSchema: rule.transforms.responseSchema as ResponseSchema | undefined,
+      });
+    } catch (err) {
+      throw new RuleProblem([...at, 'transforms'], (err as Error).message);
+    }
+  }
+
+  return {
+    id: rule.id,
+    path: rule.path ?? (rule.pathRegex as string),
+    methods,
+    template,
+    regex,
+    query,
+    scopes: rule.scopes ?? [],
+    transform,
+  };
+}
+
+function compileTemplate(path: string, params: Record<string, string>, at: (string | number)[]): Segment[] {
+  const logical = path.startsWith(PSOXY_PREFIX) ? `/rest/${path.slice(PSOXY_PREFIX.length)}` : path;
+  if (!/^\/(rest|oauth)\//.test(logical)) {
+    throw new RuleProblem(at, 'must start with /rest/ (a Jira site path) or /oauth/ (the API gateway root)');
+  }
+  const seen = new Set<string>();
+  const segments = logical
+    .slice(1)
+    .split('/')
+    .map((part): Segment => {
+      const param = PARAM.exec(part)?.[1];
+      if (param !== undefined) {
+        if (seen.has(param)) throw new RuleProblem(at, `{${param}} appears twice`);
+        seen.add(param);
+        const pattern = params[param];
+        return {
+          param,
+          pattern:
+            pattern === undefined ? null : compileRegex(pattern, [...at.slice(0, -1), 'params', param]),
+        };
+      }
+      if (!LITERAL.test(part) || /^\.+$/.test(part)) {
+        throw new RuleProblem(
+          at,
+          `segment ${JSON.stringify(part)} is not allowed: use letters, digits and . _ ~ : @ -, or a whole-segment {param}`,
+        );
+      }
+      return { literal: part };
+    });
+  for (const name of Object.keys(params)) {
+    if (!seen.has(name))
+      throw new RuleProblem([...at.slice(0, -1), 'params', name], `the path has no {${name}}`);
+  }
+  return segments;
+}
+
+/** Value patterns always match the whole value, anchored or not as written. */
+function compileRegex(source: string, at: (string | number)[], whole = true): RegExp {
+  try {
+    // `u`: patterns count code points, so a length limit on a UTF-8 query value means characters
+    return new RegExp(whole ? `^(?:${source})$` : source, 'u');
+  } catch (err) {
+    throw new RuleProblem(at, `invalid regular expression: ${(err as Error).message}`);
+  }
+}
+
+export function matchesPath(endpoint: CompiledEndpoint, path: string, segments: readonly string[]): boolean {
+  const template = endpoint.template;
+  if (template === null) return (endpoint.regex as RegExp).test(path);
+  if (template.length !== segments.length) return false;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as Segment;
+    const s = segments[i] as string;
+    if ('literal' in t) {
+      if (t.literal !== s) return false;
+    } else if (t.pattern !== null && !t.pattern.test(s)) {
+      return false;
+    }
+  }
+  return true;
+}

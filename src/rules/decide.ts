@@ -1,0 +1,115 @@
+import type { CompiledTransform } from '../transforms';
+import { type CanonicalTarget, canonicalise, encodeValue, type Refusal } from './canonical';
+import { type CompiledEndpoint, matchesPath } from './compile';
+
+export type Decision =
+  | {
+      ok: true;
+      endpointId: string;
+      upstreamPath: string;
+      upstreamQuery: string;
+      transform?: CompiledTransform;
+    }
+  | {
+      ok: false;
+      status: 400 | 403 | 404 | 405 | 414;
+      code: 'blocked_by_rules' | 'bad_request';
+      message: string;
+    };
+
+const METHOD_TOKEN = /^[A-Z]{1,16}$/;
+const MAX_ECHOED_PATH = 200;
+
+const refuse = (message: string): Refusal => ({ ok: false, status: 403, code: 'blocked_by_rules', message });
+
+/** The per-request check: canonical form first, then path, method, query parameters, scopes. */
+export function decide(
+  endpoints: readonly CompiledEndpoint[],
+  cloudId: string,
+  method: string,
+  rawTarget: string,
+  grantedScopes: ReadonlySet<string> | undefined,
+): Decision {
+  const target = canonicalise(rawTarget, cloudId);
+  if (!target.ok) return target;
+  // Only the canonical path is echoed: it holds safe characters only.
+  const shown =
+    target.path.length > MAX_ECHOED_PATH ? `${target.path.slice(0, MAX_ECHOED_PATH)}...` : target.path;
+  const verb = METHOD_TOKEN.test(method) ? method : '(invalid method)';
+
+  let pathMatch: CompiledEndpoint | undefined;
+  let endpoint: CompiledEndpoint | undefined;
+  for (const e of endpoints) {
+    if (!matchesPath(e, target.path, target.segments)) continue;
+    pathMatch ??= e;
+    if (e.methods.has(method)) {
+      endpoint = e;
+      break;
+    }
+  }
+  if (!pathMatch) return refuse(`no rule allows ${shown}`);
+  if (!endpoint) {
+    return refuse(`${verb} ${shown} is not allowed (allowed: ${[...pathMatch.methods].join(', ')})`);
+  }
+
+  const problem = checkQuery(endpoint, target, `${verb} ${shown}`);
+  if (problem) return problem;
+
+  if (grantedScopes !== undefined && endpoint.scopes.length > 0) {
+    const missing = missingScopes(endpoint.scopes, grantedScopes);
+    if (missing) return refuse(`${verb} ${shown} needs scopes ${missing}`);
+  }
+
+  let upstreamQuery = '';
+  for (const { name, value } of target.query) {
+    upstreamQuery += `${upstreamQuery === '' ? '?' : '&'}${name}=${encodeValue(value)}`;
+  }
+  return {
+    ok: true,
+    endpointId: endpoint.id,
+    upstreamPath: target.site ? `/ex/jira/${cloudId}${target.path}` : target.path,
+    upstreamQuery,
+    transform: endpoint.transform,
+  };
+}
+
+function checkQuery(endpoint: CompiledEndpoint, target: CanonicalTarget, what: string): Refusal | undefined {
+  const seen = target.query.length > 1 ? new Set<string>() : undefined;
+  for (const { name, value } of target.query) {
+    const rule = endpoint.query.get(name);
+    if (!rule) {
+      const allowed = [...endpoint.query.keys()];
+      return refuse(
+        `${what}: query parameter ${name} is not allowed (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'none allowed'})`,
+      );
+    }
+    if (seen) {
+      if (seen.has(name) && !rule.multiple) return refuse(`${what}: query parameter ${name} is repeated`);
+      seen.add(name);
+    }
+    // the value is never echoed: it may be a JQL query naming people
+    if (rule.pattern && !rule.pattern.test(value)) {
+      return refuse(`${what}: query parameter ${name} has a value the rules do not allow`);
+    }
+  }
+  return undefined;
+}
+
+/** undefined when one alternative is fully granted; else the text naming what is missing. */
+function missingScopes(
+  alternatives: readonly (readonly string[])[],
+  granted: ReadonlySet<string>,
+): string | undefined {
+  const missing: string[][] = [];
+  let noneGranted = true;
+  for (const alternative of alternatives) {
+    const lacking = alternative.filter((s) => !granted.has(s));
+    if (lacking.length === 0) return undefined;
+    if (lacking.length < alternative.length) noneGranted = false;
+    missing.push(lacking);
+  }
+  const needed = alternatives.map((a) => a.join(' ')).join(', or ');
+  return noneGranted
+    ? `${needed} (not granted)`
+    : `${needed} (not granted: ${missing.map((m) => m.join(' ')).join('; or ')})`;
+}

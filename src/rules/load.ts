@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { type CompiledEndpoint, compileEndpoint, RuleProblem } from './compile';
+import { RulesError } from './errors';
+import { type RulesDocument, rulesDocument } from './schema';
+
+type At = (string | number)[];
+
+/**
+ * Reads a rules file (YAML or JSON; JSON is read as YAML, so both get line numbers) and compiles
+ * it. Every error names the source and the line at fault.
+ */
+export function compileRulesFile(file: string): CompiledEndpoint[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RulesError(
+      `RULES_FILE ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return compileRulesText(text, file);
+}
+
+export function compileRulesText(text: string, source: string): CompiledEndpoint[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const fail = (offset: number | undefined, message: string): never => {
+    const line = offset === undefined ? '' : `:${lines.linePos(offset).line}`;
+    throw new RulesError(`${source}${line}: ${message}`);
+  };
+  const syntax = doc.errors[0];
+  if (syntax) fail(syntax.pos[0], `not valid YAML or JSON: ${syntax.message.split('\n')[0]}`);
+
+  try {
+    return compileDocument(doc.toJS({ maxAliasCount: 100 }) as RulesDocument);
+  } catch (err) {
+    if (!(err instanceof RuleProblem)) throw err;
+    const offset = err.key === undefined ? nodeOffset(doc, err.at) : keyOffset(doc, err.at, err.key);
+    return fail(offset, `${where(err.at)}${err.message}`);
+  }
+}
+
+/** Compiles a parsed document; a problem carries the document path to it. */
+export function compileDocument(input: RulesDocument, seenIds = new Set<string>()): CompiledEndpoint[] {
+  const parsed = rulesDocument.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = (issue?.path ?? []) as At;
+    if (issue?.code === 'unrecognized_keys') {
+      const key = issue.keys[0] ?? '';
+      throw new RuleProblem(at, `unknown key ${JSON.stringify(key)}`, key);
+    }
+    throw new RuleProblem(at, issue?.message ?? 'invalid');
+  }
+  return parsed.data.endpoints.map((rule, i) => {
+    if (seenIds.has(rule.id))
+      throw new RuleProblem(['endpoints', i, 'id'], `endpoint id ${rule.id} is used twice`);
+    seenIds.add(rule.id);
+    return compileEndpoint(rule, ['endpoints', i]);
+  });
+}
+
+/** `endpoints[2].params.version: ` */
+export function where(at: At): string {
+  if (at.length === 0) return '';
+  return `${at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')}: `;
+}
+
+/** The start of the deepest node that exists along `at`. */
+function nodeOffset(doc: Document, at: At): number | undefined {
+  for (let n = at.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(at.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return range[0];
+  }
+  return undefined;
+}
+
+function keyOffset(doc: Document, at: At, key: string): number | undefined {
+  const map = at.length === 0 ? doc.contents : doc.getIn(at, true);
+  if (isMap(map)) {
+    const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+    const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return range[0];
+  }
+  return nodeOffset(doc, at);
+}
