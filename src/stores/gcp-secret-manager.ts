@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type protos, SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { PassThroughClient } from 'google-auth-library';
 import { logger } from '../log';
@@ -48,6 +49,7 @@ const LIST_PAGE = 50;
 const CLAIM_TTL_MS = 30_000;
 const CAS_BASE = 'jtp-cas-base';
 const CAS_AT = 'jtp-cas-at';
+const CAS_CLAIM = 'jtp-cas-claim';
 const LOCK_OWNER = 'lock-owner';
 const LOCK_EXPIRES = 'lock-expires';
 
@@ -134,6 +136,12 @@ export class GcpSecretManagerStore implements SecretStore {
   private readonly client: SecretManagerServiceClient;
   private readonly project: string;
   private readonly keep: number;
+  /**
+   * Our own claims whose version add failed. The lifecycle retries a failed write-back with the
+   * same expected version, and must not find itself blocked by its own dead claim (it would
+   * drop the rotated refresh token as superseded).
+   */
+  private readonly abandoned = new Set<string>();
 
   constructor(opts: { project: string; emulatorHost?: string; keepVersions?: number }) {
     this.project = opts.project;
@@ -199,8 +207,8 @@ export class GcpSecretManagerStore implements SecretStore {
    * successor of `expected` on the secret itself, then adds its version:
    *   1. get the secret (its etag and annotations), then 2. list: the newest enabled version must
    *   be `expected`, and no fresh claim may name `expected` as its base;
-   *   3. update the annotations (`jtp-cas-base` = expected, `jtp-cas-at` = now) with that etag;
-   *   4. add the version.
+   *   3. update the annotations (`jtp-cas-base` = expected, `jtp-cas-at` = now, a claim id) with
+   *   that etag; 4. add the version.
    * Why at most one writer from a given version lands: every successful update changes the etag,
    * so an update succeeds only if no other update happened since its writer's get. Take two
    * writers from `expected` whose updates both succeed, B's after A's, with no successful claim
@@ -212,7 +220,8 @@ export class GcpSecretManagerStore implements SecretStore {
    * between A and B: a contradiction. Concurrent writers from one version therefore race on one
    * etag and the losers get FAILED_PRECONDITION. The argument assumes claims stay fresh (a writer
    * adds its version within CLAIM_TTL_MS of claiming) and covers compare-and-swap writers: a
-   * plain write is last-writer-wins by definition.
+   * plain write is last-writer-wins by definition. The one exception, our own claim whose add
+   * failed, is passed over by this store's retry: that claim's writer never landed.
    */
   private async swap(name: string, value: string, expected: string): Promise<string> {
     const base = versionOf(expected);
@@ -230,17 +239,26 @@ export class GcpSecretManagerStore implements SecretStore {
     }
     const annotations = secret.annotations ?? {};
     const claimAge = Date.now() - Number(annotations[CAS_AT]);
-    if (annotations[CAS_BASE] === String(base) && claimAge < CLAIM_TTL_MS) {
+    const previous = annotations[CAS_CLAIM] ?? '';
+    if (annotations[CAS_BASE] === String(base) && claimAge < CLAIM_TTL_MS && !this.abandoned.has(previous)) {
       throw new StoreError(
         'conflict',
         `${STORE}: another writer is replacing version ${expected} of ${name}`,
       );
     }
-    const claim = { ...annotations, [CAS_BASE]: String(base), [CAS_AT]: String(Date.now()) };
+    const id = randomUUID();
+    const claim = { ...annotations, [CAS_BASE]: String(base), [CAS_AT]: String(Date.now()), [CAS_CLAIM]: id };
     if (!(await this.annotate(name, secret, claim))) {
       throw new StoreError('conflict', `${STORE}: ${name} changed while replacing version ${expected}`);
     }
-    const version = await this.add(name, value, false);
+    this.abandoned.delete(previous);
+    let version: number;
+    try {
+      version = await this.add(name, value, false);
+    } catch (err) {
+      this.abandoned.add(id);
+      throw err;
+    }
     await this.cleanup(name, version, enabled);
     return String(version);
   }

@@ -262,6 +262,20 @@ describe('gcp-secret-manager: writes', () => {
     expect(await b.write('T_REFRESH_TOKEN', 'rt-c', { expectedVersion: v2 })).toBe('3');
   });
 
+  it('a write-back retried after its add failed is not blocked by its own claim, but others are', async () => {
+    const store = newStore();
+    const other = newStore();
+    const v1 = await store.write('T_REFRESH_TOKEN', 'rt-base');
+    server.failNext('addSecretVersion', { status: 'UNAVAILABLE' });
+    const failed = await rejection(store.write('T_REFRESH_TOKEN', 'rt-new', { expectedVersion: v1 }));
+    expect(failed.kind).toBe('unavailable');
+    // Another instance still sees a fresh claim on v1 and keeps off it.
+    const blocked = await rejection(other.write('T_REFRESH_TOKEN', 'rt-other', { expectedVersion: v1 }));
+    expect(blocked.kind).toBe('conflict');
+    expect(await store.write('T_REFRESH_TOKEN', 'rt-new', { expectedVersion: v1 })).toBe('2');
+    expect(server.current('T_REFRESH_TOKEN')).toBe('rt-new');
+  });
+
   it('a stale claim (its writer died before adding) does not block the version forever', async () => {
     const store = newStore();
     const v1 = await store.write('T_REFRESH_TOKEN', 'rt-base');
