@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { loadRules } from '../../src/rules';
+import { CLOUD_ID, fill, HOSTILE, LEGITIMATE } from './corpus';
+
+const rules = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+const ALL_SCOPES = new Set(rules.endpoints.flatMap((e) => e.scopes.flat()));
+const GRANTS: [string, ReadonlySet<string> | undefined][] = [
+  ['scopes unknown', undefined],
+  ['every scope granted', ALL_SCOPES],
+];
+
+const label = (s: string) => JSON.stringify(s.length > 90 ? `${s.slice(0, 90)}...` : s);
+
+describe('hostile corpus', () => {
+  it('holds at least 100 requests, each target distinct', () => {
+    expect(HOSTILE.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(HOSTILE.map((h) => `${h.method} ${h.target}`)).size).toBe(HOSTILE.length);
+  });
+
+  for (const [grant, scopes] of GRANTS) {
+    describe(grant, () => {
+      it.each(HOSTILE.map((h) => [h.why, h]))('refuses: %s', (_why, h) => {
+        const d = rules.decide(h.method, fill(h.target), scopes);
+        expect(d, `${h.method} ${label(h.target)}`).toMatchObject({ ok: false, status: h.status });
+        if (!d.ok) {
+          expect(d.code).toBe(h.status === 403 ? 'blocked_by_rules' : 'bad_request');
+          // the message never carries control characters or the raw target back
+          expect(d.message).not.toMatch(/[\u0000-\u001f\u007f-\uffff]/);
+          expect(d.message).not.toContain(CLOUD_ID);
+        }
+      });
+    });
+  }
+});
+
+describe('legitimate corpus', () => {
+  it('covers every endpoint of the set, in both caller forms and both API versions where Jira has both', () => {
+    expect(new Set(LEGITIMATE.map((l) => l.endpointId))).toEqual(new Set(rules.endpoints.map((e) => e.id)));
+    for (const e of rules.endpoints.filter((x) => x.path.includes('{version}'))) {
+      for (const v of ['2', '3']) {
+        expect(LEGITIMATE.some((l) => l.endpointId === e.id && l.target.startsWith(`/rest/api/${v}/`))).toBe(true);
+        expect(LEGITIMATE.some((l) => l.endpointId === e.id && l.target.includes(`}/rest/api/${v}/`))).toBe(true);
+      }
+    }
+  });
+
+  for (const [grant, scopes] of GRANTS) {
+    describe(grant, () => {
+      it.each(LEGITIMATE.map((l) => [`${l.method} ${l.target}`, l]))('allows %s', (_name, l) => {
+        const d = rules.decide(l.method, fill(l.target), scopes);
+        expect(d).toMatchObject({ ok: true, endpointId: l.endpointId });
+        if (d.ok) expect(`${d.upstreamPath}${d.upstreamQuery}`).toBe(fill(l.upstream));
+      });
+    });
+  }
+
+  it('rebuilds an allowed request into the same canonical request (idempotence)', () => {
+    for (const l of LEGITIMATE) {
+      const first = rules.decide(l.method, fill(l.target), undefined);
+      if (!first.ok) throw new Error(`${l.target} refused`);
+      const again = rules.decide(l.method, `${first.upstreamPath}${first.upstreamQuery}`, undefined);
+      expect(again).toEqual(first);
+    }
+  });
+});

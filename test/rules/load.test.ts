@@ -1,0 +1,201 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadRules, RulesError } from '../../src/rules';
+import { CLOUD_ID } from './corpus';
+
+const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function file(text: string, ext = 'yaml'): string {
+  const path = join(dir, `rules-${++n}.${ext}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+const load = (rulesFile: string) => loadRules({ rulesFile, ruleSets: ['jira-cloud'] }, CLOUD_ID);
+
+function loadError(text: string, ext = 'yaml'): { path: string; message: string } {
+  const path = file(text, ext);
+  try {
+    load(path);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RulesError);
+    return { path, message: (err as Error).message };
+  }
+  throw new Error('the rules loaded');
+}
+
+const CUSTOM = `# only users and one issue's comments, v3
+endpoints:
+  - id: users
+    path: /rest/api/{version}/users
+    params: { version: '3' }
+    query:
+      startAt: '\\d{1,6}'
+      maxResults: null
+    scopes:
+      - [read:jira-user]
+  - id: comments
+    pathRegex: ^/rest/api/3/issue/[A-Z]+-\\d+/comment$
+    methods: [GET, POST]
+  - id: properties
+    path: /ex/jira/{cloudId}/rest/api/3/issue/{key}/properties
+    query:
+      expand: { pattern: 'a|b', multiple: true }
+`;
+
+describe('custom rules file', () => {
+  const rules = load(file(CUSTOM));
+
+  it('replaces the built-in set', () => {
+    expect(rules.endpoints.map((e) => e.id)).toEqual(['users', 'comments', 'properties']);
+    expect(rules.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({ ok: false, status: 403 });
+    expect(rules.endpoints[1]).toMatchObject({ methods: ['GET', 'POST', 'HEAD'], scopes: [], transformed: false });
+  });
+
+  it('applies params, patterns (whole value), null patterns, regex paths, methods and repeats', () => {
+    expect(rules.decide('GET', '/rest/api/3/users?startAt=10&maxResults=anything', undefined)).toMatchObject({
+      ok: true,
+      upstreamQuery: '?startAt=10&maxResults=anything',
+    });
+    expect(rules.decide('GET', '/rest/api/2/users', undefined).ok).toBe(false);
+    // `\d{1,6}` as written is not anchored; patterns still match the whole value
+    expect(rules.decide('GET', '/rest/api/3/users?startAt=12x', undefined).ok).toBe(false);
+    expect(rules.decide('POST', '/rest/api/3/issue/AB-1/comment', undefined)).toMatchObject({
+      ok: true,
+      upstreamPath: `/ex/jira/${CLOUD_ID}/rest/api/3/issue/AB-1/comment`,
+    });
+    expect(rules.decide('DELETE', '/rest/api/3/issue/AB-1/comment', undefined).ok).toBe(false);
+    expect(rules.decide('POST', '/rest/api/3/issue/AB-1/comment/x', undefined).ok).toBe(false);
+    expect(rules.decide('GET', '/rest/api/3/issue/K-9/properties?expand=a&expand=b', undefined)).toMatchObject({
+      ok: true,
+      endpointId: 'properties',
+    });
+    expect(rules.decide('GET', '/rest/api/3/issue/K-9/properties?expand=c', undefined).ok).toBe(false);
+  });
+
+  it('reads JSON (tab-indented too) and inline RULES text', () => {
+    const json = JSON.stringify(
+      { endpoints: [{ id: 'me', path: '/rest/api/3/myself', scopes: [['read:jira-user']] }] },
+      null,
+      '\t',
+    );
+    expect(load(file(json, 'json')).endpoints.map((e) => e.id)).toEqual(['me']);
+    const inline = loadRules({ rulesInline: json, ruleSets: ['jira-cloud'] }, CLOUD_ID);
+    expect(inline.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({ ok: true, endpointId: 'me' });
+  });
+});
+
+describe('rules file errors name the file and the line', () => {
+  it('bad YAML', () => {
+    const { path, message } = loadError('endpoints:\n  - id: a\n    path: [unclosed\n');
+    expect(message).toMatch(new RegExp(`^${escape(path)}:\\d+: not valid YAML or JSON`));
+  });
+
+  it('bad JSON', () => {
+    const { path, message } = loadError('{\n  "endpoints": [\n    {"id": "a", "path": "/rest/x"},,\n  ]\n}', 'json');
+    expect(message).toMatch(new RegExp(`^${escape(path)}:3: not valid YAML or JSON`));
+  });
+
+  it('duplicate key', () => {
+    const { path, message } = loadError('endpoints:\n  - id: a\n    id: b\n    path: /rest/a\n');
+    expect(message).toMatch(new RegExp(`^${escape(path)}:3: not valid YAML or JSON: .*unique`));
+  });
+
+  it('unknown key', () => {
+    const { path, message } = loadError(
+      'endpoints:\n  - id: a\n    path: /rest/a\n  - id: b\n    path: /rest/b\n    method: [GET]\n',
+    );
+    expect(message).toBe(`${path}:6: endpoints[1]: unknown key "method"`);
+  });
+
+  it('bad regex in a path parameter', () => {
+    const { path, message } = loadError(
+      "endpoints:\n  - id: a\n    path: /rest/api/{version}/users\n    params:\n      version: '[23'\n",
+    );
+    expect(message).toMatch(
+      new RegExp(`^${escape(path)}:5: endpoints\\[0\\]\\.params\\.version: invalid regular expression`),
+    );
+  });
+
+  it('bad regex in a query pattern and in pathRegex', () => {
+    const q = loadError("endpoints:\n  - id: a\n    path: /rest/a\n    query:\n      x: '(+'\n");
+    expect(q.message).toMatch(new RegExp(`^${escape(q.path)}:5: endpoints\\[0\\]\\.query\\.x: invalid regular`));
+    const p = loadError("endpoints:\n  - id: a\n    pathRegex: '^/rest/(a$'\n");
+    expect(p.message).toMatch(new RegExp(`^${escape(p.path)}:3: endpoints\\[0\\]\\.pathRegex: invalid regular`));
+  });
+
+  it('missing path', () => {
+    const { path, message } = loadError('endpoints:\n  - id: a\n    path: /rest/a\n  - id: b\n    methods: [GET]\n');
+    expect(message).toBe(`${path}:4: endpoints[1]: needs exactly one of path or pathRegex`);
+  });
+
+  it.each([
+    ['a path outside /rest and /oauth', 'path: /admin/x', ':3: endpoints[0].path: must start with /rest/'],
+    ['a dot segment in a template', 'path: /rest/../x', ':3: endpoints[0].path: segment ".." is not allowed'],
+    ['an encoded segment in a template', 'path: /rest/a%2fb', ':3: endpoints[0].path: segment "a%2fb"'],
+    ['an unanchored pathRegex', "pathRegex: '/rest/.*'", ':3: endpoints[0].pathRegex: must be anchored'],
+    ['a params key the path lacks', 'path: /rest/a\n    params: { v: x }', ':4: endpoints[0].params.v: the path has no {v}'],
+    ['an unknown method', 'path: /rest/a\n    methods: [GETS]', ':4: endpoints[0].methods[0]: must be one of'],
+    ['an empty scope alternative', 'path: /rest/a\n    scopes: [[]]', ':4: endpoints[0].scopes[0]: an alternative'],
+    ['a bad transform path', 'path: /rest/a\n    transforms: { redact: ["$..["] }', ':4: endpoints[0].transforms: '],
+  ])('%s', (_name, body, expected) => {
+    const { path, message } = loadError(`endpoints:\n  - id: a\n    ${body}\n`);
+    expect(message.startsWith(`${path}${expected}`), message).toBe(true);
+  });
+
+  it('an id used twice', () => {
+    const { path, message } = loadError('endpoints:\n  - id: a\n    path: /rest/a\n  - id: a\n    path: /rest/b\n');
+    expect(message).toBe(`${path}:4: endpoints[1].id: endpoint id a is used twice`);
+  });
+
+  it('no endpoints, and a missing file', () => {
+    const { path, message } = loadError('endpoints: []\n');
+    expect(message).toBe(`${path}:1: endpoints: needs at least one endpoint`);
+    expect(() => load(join(dir, 'absent.yaml'))).toThrow(/^RULES_FILE .*absent\.yaml: cannot read it \(ENOENT\)$/);
+  });
+
+  it('inline RULES are named RULES', () => {
+    expect(() => loadRules({ rulesInline: 'endpoints:\n  - id: A\n', ruleSets: [] }, CLOUD_ID)).toThrow(
+      /^RULES:2: endpoints\[0\]\.id: must be lower-case/,
+    );
+  });
+});
+
+describe('built-in sets', () => {
+  it('jira-cloud-pseudonymized has the same endpoints, each transformed', () => {
+    const plain = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+    const pseudo = loadRules({ ruleSets: ['jira-cloud-pseudonymized'] }, CLOUD_ID);
+    expect(pseudo.endpoints.map(({ transformed, ...e }) => e)).toEqual(
+      plain.endpoints.map(({ transformed, ...e }) => e),
+    );
+    expect(pseudo.endpoints.every((e) => e.transformed)).toBe(true);
+    expect(plain.endpoints.some((e) => e.transformed)).toBe(false);
+    const d = pseudo.decide('GET', '/rest/api/3/users', undefined);
+    expect(d.ok && d.transform).toBeTruthy();
+  });
+
+  it('refuses sets that are not built in, and two sets defining one endpoint', () => {
+    expect(() => loadRules({ ruleSets: ['jira-service-management'] }, CLOUD_ID)).toThrow(
+      'RULE_SET: the rule set jira-service-management is not built into this version',
+    );
+    expect(() => loadRules({ ruleSets: ['jira-cloud', 'jira-cloud-pseudonymized'] }, CLOUD_ID)).toThrow(
+      'RULE_SET: jira-cloud and jira-cloud-pseudonymized both define the endpoint users; choose one',
+    );
+  });
+
+  it('matches the configured cloud id case-insensitively and sends it lower-case', () => {
+    const rules = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID.toUpperCase());
+    expect(rules.decide('GET', `/ex/jira/${CLOUD_ID}/rest/api/3/myself`, undefined)).toMatchObject({
+      ok: true,
+      upstreamPath: `/ex/jira/${CLOUD_ID}/rest/api/3/myself`,
+    });
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
