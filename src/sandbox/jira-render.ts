@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import type {
+  Adf,
+  AdfNode,
+  Comment,
+  Group,
+  History,
+  Issue,
+  Project,
+  Status,
+  User,
+  Worklog,
+} from './jira-data';
+
+/**
+ * Jira Cloud's JSON shapes for the generated data. `base` is the REST base the answer's `self`
+ * links use (`https://<site>/rest/api/<v>`); v2 answers carry rich text as plain strings, v3 as ADF.
+ */
+
+export interface View {
+  base: string;
+  version: 2 | 3;
+}
+
+const FIELD_NAMES = [
+  'statuscategorychangedate',
+  'issuetype',
+  'timespent',
+  'project',
+  'created',
+  'priority',
+  'labels',
+  'assignee',
+  'updated',
+  'status',
+  'description',
+  'summary',
+  'creator',
+  'reporter',
+  'resolution',
+  'resolutiondate',
+  'watches',
+  'comment',
+  'worklog',
+] as const;
+/** Fields `*navigable` leaves out, as Jira does. */
+const NOT_NAVIGABLE = new Set(['comment', 'worklog']);
+
+/** Jira's `fields` parameter: names, `*all`, `*navigable`, `-name` to leave one out. */
+export function selectFields(param: string): Set<string> {
+  const out = new Set<string>();
+  const parts = param
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const p of parts) {
+    if (p === '*all') for (const f of FIELD_NAMES) out.add(f);
+    else if (p === '*navigable') for (const f of FIELD_NAMES) if (!NOT_NAVIGABLE.has(f)) out.add(f);
+  }
+  for (const p of parts) {
+    if (p.startsWith('-')) out.delete(p.slice(1));
+    else if (!p.startsWith('*')) out.add(p);
+  }
+  return out;
+}
+
+export const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+
+export function avatarUrls(u: User): Record<string, string> {
+  const hash = createHash('md5').update(u.accountId).digest('hex');
+  const initials = u.displayName
+    .split(' ')
+    .map((w) => w[0])
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
+  const fallback = encodeURIComponent(
+    `https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/initials/${initials}-0.png`,
+  );
+  const url = `https://secure.gravatar.com/avatar/${hash}?d=${fallback}`;
+  return { '48x48': url, '24x24': url, '16x16': url, '32x32': url };
+}
+
+export function userJson(u: User, v: View): Record<string, unknown> {
+  return {
+    self: `${v.base}/user?accountId=${encodeURIComponent(u.accountId)}`,
+    accountId: u.accountId,
+    accountType: u.accountType,
+    ...(u.emailAddress ? { emailAddress: u.emailAddress } : {}),
+    avatarUrls: avatarUrls(u),
+    displayName: u.displayName,
+    active: u.active,
+    timeZone: u.timeZone,
+    locale: u.locale,
+  };
+}
+
+export function myselfJson(u: User, v: View): Record<string, unknown> {
+  return {
+    ...userJson(u, v),
+    groups: { size: 1, items: [] },
+    applicationRoles: { size: 1, items: [] },
+    expand: 'groups,applicationRoles',
+  };
+}
+
+export const groupJson = (g: Group) => ({ name: g.name, groupId: g.groupId });
+
+function projectAvatars(p: Project, v: View): Record<string, string> {
+  const url = `${v.base}/universal_avatar/view/type/project/avatar/${10400 + Number(p.id.slice(-1))}`;
+  return {
+    '48x48': url,
+    '24x24': `${url}?size=small`,
+    '16x16': `${url}?size=xsmall`,
+    '32x32': `${url}?size=medium`,
+  };
+}
+
+function projectRef(p: Project, v: View) {
+  return {
+    self: `${v.base}/project/${p.id}`,
+    id: p.id,
+    key: p.key,
+    name: p.name,
+    projectTypeKey: 'software',
+    simplified: false,
+    avatarUrls: projectAvatars(p, v),
+  };
+}
+
+export function projectJson(p: Project, v: View): Record<string, unknown> {
+  return {
+    expand: 'description,lead,issueTypes,url,projectKeys,permissions,insight',
+    ...projectRef(p, v),
+    style: 'classic',
+    isPrivate: false,
+    properties: {},
+    lead: userJson(p.lead, v),
+  };
+}
+
+const CATEGORY = {
+  new: { id: 2, key: 'new', colorName: 'blue-gray', name: 'To Do' },
+  indeterminate: { id: 4, key: 'indeterminate', colorName: 'yellow', name: 'In Progress' },
+  done: { id: 3, key: 'done', colorName: 'green', name: 'Done' },
+};
+
+function statusJson(s: Status, v: View) {
+  const c = CATEGORY[s.category];
+  return {
+    self: `${v.base}/status/${s.id}`,
+    description: '',
+    iconUrl: `https://sandbox.atlassian.net/images/icons/statuses/${s.category}.png`,
+    name: s.name,
+    id: s.id,
+    statusCategory: { self: `${v.base}/statuscategory/${c.id}`, ...c },
+  };
+}
+
+export function adfText(doc: Adf): string {
+  const walk = (n: AdfNode): string =>
+    n.type === 'text'
+      ? (n.text ?? '')
+      : n.type === 'mention'
+        ? `[~accountid:${String(n.attrs?.id ?? '')}]`
+        : (n.content ?? []).map(walk).join('');
+  return doc.content.map(walk).join('\n');
+}
+
+const richText = (doc: Adf, v: View) => (v.version === 2 ? adfText(doc) : doc);
+
+export function commentJson(c: Comment, issue: Issue, v: View): Record<string, unknown> {
+  return {
+    self: `${v.base}/issue/${issue.id}/comment/${c.id}`,
+    id: c.id,
+    author: userJson(c.author, v),
+    body: richText(c.body, v),
+    updateAuthor: userJson(c.author, v),
+    created: jiraTime(c.created),
+    updated: jiraTime(c.created),
+    jsdPublic: true,
+  };
+}
+
+export function worklogJson(w: Worklog, issue: Issue, v: View): Record<string, unknown> {
+  const hours = w.timeSpentSeconds / 3600;
+  return {
+    self: `${v.base}/issue/${issue.id}/worklog/${w.id}`,
+    author: userJson(w.author, v),
+    updateAuthor: userJson(w.author, v),
+    comment: richText(w.comment, v),
+    created: jiraTime(w.started),
+    updated: jiraTime(w.started),
+    started: jiraTime(w.started),
+    timeSpent: Number.isInteger(hours) ? `${hours}h` : `${Math.floor(hours)}h 30m`.replace(/^0h /, ''),
+    timeSpentSeconds: w.timeSpentSeconds,
+    id: w.id,
+    issueId: issue.id,
+  };
+}
+
+export function historyJson(h: History, v: View): Record<string, unknown> {
+  return {
+    id: h.id,
+    author: userJson(h.author, v),
+    created: jiraTime(h.created),
+    items: h.items.map((i) => ({ ...i, fieldtype: 'jira' })),
+  };
+}
+
+/** The embedded comment/worklog pages of an issue view: Jira caps them at 20 in the issue itself. */
+const EMBEDDED = 20;
+
+function fieldValue(name: string, i: Issue, v: View): unknown {
+  const spent = i.worklogs.reduce((n, w) => n + w.timeSpentSeconds, 0);
+  switch (name) {
+    case 'summary':
+      return i.summary;
+    case 'description':
+      return richText(i.description, v);
+    case 'issuetype':
+      return {
+        self: `${v.base}/issuetype/${i.issueType.id}`,
+        ...i.issueType,
+        subtask: false,
+        hierarchyLevel: 0,
+      };
+    case 'project':
+      return projectRef(i.project, v);
+    case 'status':
+      return statusJson(i.status, v);
+    case 'priority':
+      return { self: `${v.base}/priority/${i.priority.id}`, ...i.priority };
+    case 'reporter':
+      return userJson(i.reporter, v);
+    case 'creator':
+      return userJson(i.creator, v);
+    case 'assignee':
+      return i.assignee ? userJson(i.assignee, v) : null;
+    case 'created':
+      return jiraTime(i.created);
+    case 'updated':
+    case 'statuscategorychangedate':
+      return jiraTime(i.updated);
+    case 'labels':
+      return i.labels;
+    case 'resolution':
+      return i.status.category === 'done'
+        ? {
+            self: `${v.base}/resolution/10000`,
+            id: '10000',
+            description: 'Work has been done.',
+            name: 'Done',
+          }
+        : null;
+    case 'resolutiondate':
+      return i.status.category === 'done' ? jiraTime(i.updated) : null;
+    case 'timespent':
+      return spent || null;
+    case 'watches':
+      return { self: `${v.base}/issue/${i.key}/watchers`, watchCount: 1, isWatching: false };
+    case 'comment':
+      return {
+        comments: i.comments.slice(0, EMBEDDED).map((c) => commentJson(c, i, v)),
+        self: `${v.base}/issue/${i.id}/comment`,
+        maxResults: EMBEDDED,
+        total: i.comments.length,
+        startAt: 0,
+      };
+    case 'worklog':
+      return {
+        startAt: 0,
+        maxResults: EMBEDDED,
+        total: i.worklogs.length,
+        worklogs: i.worklogs.slice(0, EMBEDDED).map((w) => worklogJson(w, i, v)),
+      };
+    default:
+      return undefined;
+  }
+}
+
+export function issueJson(i: Issue, v: View, fields: Set<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of FIELD_NAMES) if (fields.has(name)) out[name] = fieldValue(name, i, v);
+  return {
+    expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
+    id: i.id,
+    self: `${v.base}/issue/${i.id}`,
+    key: i.key,
+    fields: out,
+  };
+}

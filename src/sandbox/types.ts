@@ -1,0 +1,67 @@
+import type { SandboxClient, SandboxSite } from './constants';
+
+export interface SandboxOptions {
+  /** Default 0 (ephemeral); the host is always 127.0.0.1. */
+  port?: number;
+  /** Injectable clock, epoch ms; default Date.now. `advance()` adds to it. */
+  now?: () => number;
+  /** `expires_in` of access tokens; default 3600. */
+  accessTokenLifetimeSeconds?: number;
+  /** Refresh-token reuse interval; default 600; 0 = any reuse revokes the family. */
+  leewaySeconds?: number;
+  /** An access token dies this long after a newer pair is issued from its family; default = leewaySeconds. */
+  accessTokenGraceSeconds?: number;
+  /** Default 90. */
+  inactivityDays?: number;
+  /** Default 365. */
+  absoluteDays?: number;
+  clients?: SandboxClient[];
+  sites?: SandboxSite[];
+  /** Artificial delay before every API answer (benchmarks). */
+  latencyMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The request-target exactly as received, never normalised. */
+  rawPath: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Sandbox clock, epoch ms. */
+  at: number;
+}
+
+export interface SandboxStats {
+  codeExchanges: number;
+  refreshes: number;
+  reuseWithinLeeway: number;
+  reuseAfterLeeway: number;
+  familiesRevoked: number;
+  invalidGrants: number;
+  apiCalls: number;
+  api401: number;
+}
+
+export type InjectedFailure =
+  | { status: 429 | 500 | 502 | 503; retryAfterSeconds?: number; body?: string }
+  | { delayMs: number }
+  | { drop: true };
+
+export type FailureTarget = 'token' | 'api';
+
+export interface Sandbox {
+  /** http://127.0.0.1:PORT: both ATLASSIAN_AUTH_URL and ATLASSIAN_API_URL. */
+  url: string;
+  requests: RecordedRequest[];
+  stats(): SandboxStats;
+  /** The consent shortcut: a code as if a person had approved the authorize page. */
+  mintCode(opts?: { clientId?: string; scopes?: string[]; redirectUri?: string; siteIds?: string[] }): string;
+  advance(ms: number): void;
+  /** Queued per target, consumed one per request, in order. */
+  failNext(target: FailureTarget, failures: InjectedFailure[]): void;
+  /** The next successful refresh answers without refresh_token and does not rotate. */
+  omitRefreshTokenNext(): void;
+  /** An admin revocation of the family the token belongs to (any token of it, spent or not). */
+  revokeFamily(refreshToken: string): void;
+  close(): Promise<void>;
+}
