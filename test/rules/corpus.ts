@@ -16,6 +16,8 @@ export interface HostileRequest {
   why: string;
   /** What `decide` answers (the proxy's adapter may refuse earlier, still with a 4xx). */
   status: 400 | 403 | 414;
+  /** Where `decide` refuses it: the canonical form (before any rule), or the rules themselves. */
+  stage: 'canonical' | 'rules';
   /**
    * false when the target holds characters (controls, space, non-ASCII) an HTTP client will not put
    * on the wire as they are; an end-to-end replay skips these or expects the server to refuse them.
@@ -45,7 +47,8 @@ const MANY_PARAMS = `/rest/api/3/users?${Array.from({ length: 65 }, (_, i) => `s
 
 type Row = [method: string, target: string, why: string, status?: 400 | 403 | 414];
 
-const ROWS: Row[] = [
+/** Refused by the canonical form alone, before any rule is looked at. */
+const CANONICAL_ROWS: Row[] = [
   // percent-encoding in the path: encoded dots, slashes, backslashes, needless and double encoding
   ['GET', '/rest/api/3/%2e%2e/users', 'encoded dot segment'],
   ['GET', '/rest/api/3/%2E%2E/users', 'encoded dot segment, upper-case'],
@@ -132,6 +135,35 @@ const ROWS: Row[] = [
   ['GET', '/EX/jira/{cloudId}/rest/api/3/users', 'upper-case /EX'],
   ['GET', '/ex/JIRA/{cloudId}/rest/api/3/users', 'upper-case JIRA'],
   ['GET', '/ex/jira/{otherCloudId}/rest/api/3/%2e%2e/users', 'another site and an encoded dot segment'],
+  // neither a Jira site path nor a gateway path (the last one also holds a matrix parameter)
+  ['GET', '/', 'root'],
+  ['GET', '/admin', 'unrelated path'],
+  ['POST', `${J}/rest/api/3/users;x?startAt=0`, 'POST with a matrix parameter'],
+  // the query: raw characters, encodings and sizes no rule is asked about
+  ['GET', '/rest/api/3/users?startAt=0;maxResults=1', 'raw ; as a parameter separator'],
+  ['GET', '/rest/api/3/users?start%41t=0', 'encoded parameter name'],
+  ['GET', '/rest/api/3/users?startAt=%00', 'encoded NUL value'],
+  ['GET', '/rest/api/3/search/jql?jql=project%3DA%0d%0aX-Evil:1', 'encoded CRLF in JQL'],
+  ['GET', '/rest/api/3/search/jql?jql=%252e', 'double-encoded value'],
+  ['GET', '/rest/api/3/search/jql?jql=a%E2%80%AEb', 'right-to-left override in JQL'],
+  ['GET', '/rest/api/3/search/jql?jql=a%E2%80%8Bb', 'zero-width space in JQL'],
+  ['GET', '/rest/api/3/search/jql?jql=%C3%28', 'invalid UTF-8', 400],
+  ['GET', '/rest/api/3/search/jql?jql=%ZZ', 'malformed escape in the query', 400],
+  ['GET', '/rest/api/3/search/jql?jql=a&&fields=key', 'empty parameter'],
+  ['GET', '/rest/api/3/search/jql?jql=a&', 'trailing &'],
+  ['GET', '/rest/api/3/search/jql?jql=a"b', 'raw double quote'],
+  ['GET', '/rest/api/3/search/jql?jql=a<script>', 'raw angle brackets'],
+  ['GET', '/rest/api/3/search/jql?jql=a|b', 'raw pipe'],
+  ['GET', '/rest/api/3/search/jql?jql=a\\b', 'raw backslash in the query'],
+  ['GET', '/rest/api/3/users?=1', 'empty parameter name'],
+  ['GET', '/rest/api/3/users?startAt=1%C0%AE', 'overlong UTF-8 in a value', 400],
+  ['GET', MANY_PARAMS, 'too many query parameters'],
+  ['GET', LONG_QUERY, 'overlong query string', 414],
+  ['GET', LONG_PATH, 'overlong path', 414],
+];
+
+/** Refused by the rules: canonical requests that no endpoint, method or parameter pattern allows. */
+const RULE_ROWS: Row[] = [
   // paths outside the rules
   ['GET', '/rest/api/3/user?accountId=5b10a2844c20165700ede21g', 'single-user endpoint'],
   ['GET', '/rest/api/3/search?jql=project%3DA', 'removed search endpoint'],
@@ -152,10 +184,8 @@ const ROWS: Row[] = [
   ['GET', '/rest/agile/1.0/board', 'Jira Software API'],
   ['GET', '/rest/servicedeskapi/request', 'Service Management API'],
   ['GET', '/oauth/token', 'token endpoint path'],
-  ['GET', '/', 'root'],
   ['GET', '/rest', 'bare /rest'],
   ['GET', '/rest/api/3', 'API root'],
-  ['GET', '/admin', 'unrelated path'],
   // methods
   ['POST', '/rest/api/3/users', 'POST'],
   ['PUT', '/rest/api/3/issue/ABC-1', 'PUT'],
@@ -166,30 +196,14 @@ const ROWS: Row[] = [
   ['get', '/rest/api/3/users', 'lower-case method'],
   ['POST', '/oauth/token/accessible-resources', 'POST to the gateway path'],
   ['POST', '/rest/api/3/search/jql', 'POST search'],
-  ['POST', `${J}/rest/api/3/users;x?startAt=0`, 'POST with a matrix parameter'],
   // query parameters
   ['GET', '/rest/api/3/users?expand=groups', 'parameter the endpoint does not allow'],
   ['GET', '/rest/api/3/users?startAt=0&startAt=50', 'repeated parameter'],
   ['GET', '/rest/api/3/users?startAt=-1', 'negative startAt'],
   ['GET', '/rest/api/3/users?startAt=1e3', 'startAt not digits'],
   ['GET', '/rest/api/3/users?maxResults=100000', 'maxResults too long'],
-  ['GET', '/rest/api/3/users?startAt=0;maxResults=1', 'raw ; as a parameter separator'],
   ['GET', '/rest/api/3/users?startAt=0%26expand%3Dgroups', 'encoded & smuggling a parameter'],
-  ['GET', '/rest/api/3/users?start%41t=0', 'encoded parameter name'],
-  ['GET', '/rest/api/3/users?startAt=%00', 'encoded NUL value'],
-  ['GET', '/rest/api/3/search/jql?jql=project%3DA%0d%0aX-Evil:1', 'encoded CRLF in JQL'],
-  ['GET', '/rest/api/3/search/jql?jql=%252e', 'double-encoded value'],
-  ['GET', '/rest/api/3/search/jql?jql=a%E2%80%AEb', 'right-to-left override in JQL'],
-  ['GET', '/rest/api/3/search/jql?jql=a%E2%80%8Bb', 'zero-width space in JQL'],
-  ['GET', '/rest/api/3/search/jql?jql=%C3%28', 'invalid UTF-8', 400],
-  ['GET', '/rest/api/3/search/jql?jql=%ZZ', 'malformed escape in the query', 400],
-  ['GET', '/rest/api/3/search/jql?jql=a&&fields=key', 'empty parameter'],
-  ['GET', '/rest/api/3/search/jql?jql=a&', 'trailing &'],
   ['GET', '/rest/api/3/search/jql?jql=a&jql=b', 'repeated JQL'],
-  ['GET', '/rest/api/3/search/jql?jql=a"b', 'raw double quote'],
-  ['GET', '/rest/api/3/search/jql?jql=a<script>', 'raw angle brackets'],
-  ['GET', '/rest/api/3/search/jql?jql=a|b', 'raw pipe'],
-  ['GET', '/rest/api/3/search/jql?jql=a\\b', 'raw backslash in the query'],
   ['GET', '/rest/api/3/search/jql?expand=changelog&jql=a', 'expand on search'],
   ['GET', '/rest/api/3/search/jql?jql=', 'empty JQL'],
   ['GET', '/rest/api/3/search/jql?nextPageToken=abc%20def', 'page token with a space'],
@@ -198,25 +212,28 @@ const ROWS: Row[] = [
   ['GET', '/rest/api/3/group/member?includeInactiveUsers=yes', 'boolean not true/false'],
   ['GET', '/rest/api/3/issue/ABC-1?fields=summary&expand=renderedFields', 'expand on issue'],
   ['GET', '/rest/api/3/issue/ABC-1?fields=%3Cscript%3E', 'fields with markup'],
-  ['GET', '/rest/api/3/users?=1', 'empty parameter name'],
   ['GET', '/rest/api/3/users?startAt', 'parameter without a value'],
-  ['GET', '/rest/api/3/users?startAt=1%C0%AE', 'overlong UTF-8 in a value', 400],
   ['GET', '/rest/api/3/users?startAt=0%230', 'encoded # in a value'],
   ['GET', '/oauth/token/accessible-resources?x=1', 'parameter on the gateway path'],
-  ['GET', MANY_PARAMS, 'too many query parameters'],
-  ['GET', LONG_QUERY, 'overlong query string', 414],
-  ['GET', LONG_PATH, 'overlong path', 414],
 ];
 
 const OFF_WIRE = /[^\u0021-\u007e]/;
 
-export const HOSTILE: HostileRequest[] = ROWS.map(([method, target, why, status = 403]) => ({
-  method,
-  target,
-  why,
-  status,
-  wire: target !== '' && !OFF_WIRE.test(target),
-}));
+const hostile =
+  (stage: HostileRequest['stage']) =>
+  ([method, target, why, status = 403]: Row): HostileRequest => ({
+    method,
+    target,
+    why,
+    status,
+    stage,
+    wire: target !== '' && !OFF_WIRE.test(target),
+  });
+
+export const HOSTILE: HostileRequest[] = [
+  ...CANONICAL_ROWS.map(hostile('canonical')),
+  ...RULE_ROWS.map(hostile('rules')),
+];
 
 const VERSIONED: [id: string, path: string, query: string, upstreamQuery: string][] = [
   ['users', 'users', '?startAt=0&maxResults=50', '?startAt=0&maxResults=50'],
@@ -229,7 +246,12 @@ const VERSIONED: [id: string, path: string, query: string, upstreamQuery: string
   ],
   ['group-member', 'group/member', '?groupName=jira+users', '?groupName=jira%20users'],
   ['group-member', 'group/member', '?groupName=%C3%A9quipe%2Bops', '?groupName=%C3%A9quipe%2Bops'],
-  ['issue-changelog', 'issue/ABC-123/changelog', '?startAt=100&maxResults=100', '?startAt=100&maxResults=100'],
+  [
+    'issue-changelog',
+    'issue/ABC-123/changelog',
+    '?startAt=100&maxResults=100',
+    '?startAt=100&maxResults=100',
+  ],
   ['issue-changelog', 'issue/10001/changelog', '', ''],
   ['project-search', 'project/search', '?startAt=0&maxResults=50', '?startAt=0&maxResults=50'],
   ['myself', 'myself', '', ''],
@@ -272,7 +294,8 @@ function legitimate(): LegitimateRequest[] {
   for (const [id, path, query, upstreamQuery] of VERSIONED) {
     for (const version of ['2', '3']) add(id, `/rest/api/${version}/${path}`, query, upstreamQuery);
   }
-  for (const [id, path, query, upstreamQuery] of V3_ONLY) add(id, `/rest/api/3/${path}`, query, upstreamQuery);
+  for (const [id, path, query, upstreamQuery] of V3_ONLY)
+    add(id, `/rest/api/3/${path}`, query, upstreamQuery);
   rows.push({
     method: 'GET',
     target: '/oauth/token/accessible-resources',

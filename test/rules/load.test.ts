@@ -53,7 +53,11 @@ describe('custom rules file', () => {
   it('replaces the built-in set', () => {
     expect(rules.endpoints.map((e) => e.id)).toEqual(['users', 'comments', 'properties']);
     expect(rules.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({ ok: false, status: 403 });
-    expect(rules.endpoints[1]).toMatchObject({ methods: ['GET', 'POST', 'HEAD'], scopes: [], transformed: false });
+    expect(rules.endpoints[1]).toMatchObject({
+      methods: ['GET', 'POST', 'HEAD'],
+      scopes: [],
+      transformed: false,
+    });
   });
 
   it('applies params, patterns (whole value), null patterns, regex paths, methods and repeats', () => {
@@ -70,7 +74,9 @@ describe('custom rules file', () => {
     });
     expect(rules.decide('DELETE', '/rest/api/3/issue/AB-1/comment', undefined).ok).toBe(false);
     expect(rules.decide('POST', '/rest/api/3/issue/AB-1/comment/x', undefined).ok).toBe(false);
-    expect(rules.decide('GET', '/rest/api/3/issue/K-9/properties?expand=a&expand=b', undefined)).toMatchObject({
+    expect(
+      rules.decide('GET', '/rest/api/3/issue/K-9/properties?expand=a&expand=b', undefined),
+    ).toMatchObject({
       ok: true,
       endpointId: 'properties',
     });
@@ -85,24 +91,30 @@ describe('custom rules file', () => {
     );
     expect(load(file(json, 'json')).endpoints.map((e) => e.id)).toEqual(['me']);
     const inline = loadRules({ rulesInline: json, ruleSets: ['jira-cloud'] }, CLOUD_ID);
-    expect(inline.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({ ok: true, endpointId: 'me' });
+    expect(inline.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({
+      ok: true,
+      endpointId: 'me',
+    });
   });
 });
 
 describe('rules file errors name the file and the line', () => {
   it('bad YAML', () => {
     const { path, message } = loadError('endpoints:\n  - id: a\n    path: [unclosed\n');
-    expect(message).toMatch(new RegExp(`^${escape(path)}:\\d+: not valid YAML or JSON`));
+    expect(message).toMatch(new RegExp(`^${reEscape(path)}:\\d+: not valid YAML or JSON`));
   });
 
   it('bad JSON', () => {
-    const { path, message } = loadError('{\n  "endpoints": [\n    {"id": "a", "path": "/rest/x"},,\n  ]\n}', 'json');
-    expect(message).toMatch(new RegExp(`^${escape(path)}:3: not valid YAML or JSON`));
+    const { path, message } = loadError(
+      '{\n  "endpoints": [\n    {"id": "a", "path": "/rest/x"},,\n  ]\n}',
+      'json',
+    );
+    expect(message).toMatch(new RegExp(`^${reEscape(path)}:3: not valid YAML or JSON`));
   });
 
   it('duplicate key', () => {
     const { path, message } = loadError('endpoints:\n  - id: a\n    id: b\n    path: /rest/a\n');
-    expect(message).toMatch(new RegExp(`^${escape(path)}:3: not valid YAML or JSON: .*unique`));
+    expect(message).toMatch(new RegExp(`^${reEscape(path)}:3: not valid YAML or JSON: .*unique`));
   });
 
   it('unknown key', () => {
@@ -117,19 +129,25 @@ describe('rules file errors name the file and the line', () => {
       "endpoints:\n  - id: a\n    path: /rest/api/{version}/users\n    params:\n      version: '[23'\n",
     );
     expect(message).toMatch(
-      new RegExp(`^${escape(path)}:5: endpoints\\[0\\]\\.params\\.version: invalid regular expression`),
+      new RegExp(`^${reEscape(path)}:5: endpoints\\[0\\]\\.params\\.version: invalid regular expression`),
     );
   });
 
   it('bad regex in a query pattern and in pathRegex', () => {
     const q = loadError("endpoints:\n  - id: a\n    path: /rest/a\n    query:\n      x: '(+'\n");
-    expect(q.message).toMatch(new RegExp(`^${escape(q.path)}:5: endpoints\\[0\\]\\.query\\.x: invalid regular`));
+    expect(q.message).toMatch(
+      new RegExp(`^${reEscape(q.path)}:5: endpoints\\[0\\]\\.query\\.x: invalid regular`),
+    );
     const p = loadError("endpoints:\n  - id: a\n    pathRegex: '^/rest/(a$'\n");
-    expect(p.message).toMatch(new RegExp(`^${escape(p.path)}:3: endpoints\\[0\\]\\.pathRegex: invalid regular`));
+    expect(p.message).toMatch(
+      new RegExp(`^${reEscape(p.path)}:3: endpoints\\[0\\]\\.pathRegex: invalid regular`),
+    );
   });
 
   it('missing path', () => {
-    const { path, message } = loadError('endpoints:\n  - id: a\n    path: /rest/a\n  - id: b\n    methods: [GET]\n');
+    const { path, message } = loadError(
+      'endpoints:\n  - id: a\n    path: /rest/a\n  - id: b\n    methods: [GET]\n',
+    );
     expect(message).toBe(`${path}:4: endpoints[1]: needs exactly one of path or pathRegex`);
   });
 
@@ -138,24 +156,44 @@ describe('rules file errors name the file and the line', () => {
     ['a dot segment in a template', 'path: /rest/../x', ':3: endpoints[0].path: segment ".." is not allowed'],
     ['an encoded segment in a template', 'path: /rest/a%2fb', ':3: endpoints[0].path: segment "a%2fb"'],
     ['an unanchored pathRegex', "pathRegex: '/rest/.*'", ':3: endpoints[0].pathRegex: must be anchored'],
-    ['a params key the path lacks', 'path: /rest/a\n    params: { v: x }', ':4: endpoints[0].params.v: the path has no {v}'],
-    ['an unknown method', 'path: /rest/a\n    methods: [GETS]', ':4: endpoints[0].methods[0]: must be one of'],
-    ['an empty scope alternative', 'path: /rest/a\n    scopes: [[]]', ':4: endpoints[0].scopes[0]: an alternative'],
-    ['a bad transform path', 'path: /rest/a\n    transforms: { redact: ["$..["] }', ':4: endpoints[0].transforms: '],
+    [
+      'a params key the path lacks',
+      'path: /rest/a\n    params: { v: x }',
+      ':4: endpoints[0].params.v: the path has no {v}',
+    ],
+    [
+      'an unknown method',
+      'path: /rest/a\n    methods: [GETS]',
+      ':4: endpoints[0].methods[0]: must be one of',
+    ],
+    [
+      'an empty scope alternative',
+      'path: /rest/a\n    scopes: [[]]',
+      ':4: endpoints[0].scopes[0]: an alternative',
+    ],
+    [
+      'a bad transform path',
+      'path: /rest/a\n    transforms: { redact: ["$..["] }',
+      ':4: endpoints[0].transforms: ',
+    ],
   ])('%s', (_name, body, expected) => {
     const { path, message } = loadError(`endpoints:\n  - id: a\n    ${body}\n`);
     expect(message.startsWith(`${path}${expected}`), message).toBe(true);
   });
 
   it('an id used twice', () => {
-    const { path, message } = loadError('endpoints:\n  - id: a\n    path: /rest/a\n  - id: a\n    path: /rest/b\n');
+    const { path, message } = loadError(
+      'endpoints:\n  - id: a\n    path: /rest/a\n  - id: a\n    path: /rest/b\n',
+    );
     expect(message).toBe(`${path}:4: endpoints[1].id: endpoint id a is used twice`);
   });
 
   it('no endpoints, and a missing file', () => {
     const { path, message } = loadError('endpoints: []\n');
     expect(message).toBe(`${path}:1: endpoints: needs at least one endpoint`);
-    expect(() => load(join(dir, 'absent.yaml'))).toThrow(/^RULES_FILE .*absent\.yaml: cannot read it \(ENOENT\)$/);
+    expect(() => load(join(dir, 'absent.yaml'))).toThrow(
+      /^RULES_FILE .*absent\.yaml: cannot read it \(ENOENT\)$/,
+    );
   });
 
   it('inline RULES are named RULES', () => {
@@ -196,6 +234,6 @@ describe('built-in sets', () => {
   });
 });
 
-function escape(s: string): string {
+function reEscape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

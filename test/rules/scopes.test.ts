@@ -8,19 +8,22 @@ const granted = (...scopes: string[]) => new Set(scopes);
 
 describe('scope-limited endpoints', () => {
   it('names the missing scopes of a single-alternative endpoint', () => {
-    expect(rules.decide('GET', '/rest/api/3/group/member?groupName=devs', granted('read:jira-user'))).toEqual({
-      ok: false,
-      status: 403,
-      code: 'blocked_by_rules',
-      message: 'GET /rest/api/3/group/member needs scopes read:group:jira read:user:jira read:avatar:jira (not granted)',
-    });
-    expect(rules.decide('GET', '/rest/api/2/group/member', granted('read:group:jira', 'read:user:jira'))).toMatchObject(
+    expect(rules.decide('GET', '/rest/api/3/group/member?groupName=devs', granted('read:jira-user'))).toEqual(
       {
         ok: false,
+        status: 403,
+        code: 'blocked_by_rules',
         message:
-          'GET /rest/api/2/group/member needs scopes read:group:jira read:user:jira read:avatar:jira (not granted: read:avatar:jira)',
+          'GET /rest/api/3/group/member needs scopes read:group:jira read:user:jira read:avatar:jira (not granted)',
       },
     );
+    expect(
+      rules.decide('GET', '/rest/api/2/group/member', granted('read:group:jira', 'read:user:jira')),
+    ).toMatchObject({
+      ok: false,
+      message:
+        'GET /rest/api/2/group/member needs scopes read:group:jira read:user:jira read:avatar:jira (not granted: read:avatar:jira)',
+    });
   });
 
   it('accepts any one alternative fully granted: classic or granular', () => {
@@ -34,7 +37,9 @@ describe('scope-limited endpoints', () => {
         granted('read:issue-meta:jira', 'read:avatar:jira', 'read:issue.changelog:jira'),
       ).ok,
     ).toBe(true);
-    expect(rules.decide('GET', '/rest/api/3/issue/A-1/changelog', granted('read:issue.changelog:jira'))).toEqual({
+    expect(
+      rules.decide('GET', '/rest/api/3/issue/A-1/changelog', granted('read:issue.changelog:jira')),
+    ).toEqual({
       ok: false,
       status: 403,
       code: 'blocked_by_rules',
@@ -60,7 +65,9 @@ describe('scope-limited endpoints', () => {
 
   it('checks the path, method and query before scopes', () => {
     const none = granted();
-    expect(rules.decide('POST', '/rest/api/3/users', none)).toMatchObject({ message: expect.stringContaining('POST') });
+    expect(rules.decide('POST', '/rest/api/3/users', none)).toMatchObject({
+      message: expect.stringContaining('POST'),
+    });
     expect(rules.decide('GET', '/rest/api/3/users?x=1', none)).toMatchObject({
       message: expect.stringContaining('query parameter x'),
     });
