@@ -1,0 +1,8 @@
+import { App } from 'cdktf';
+import { AwsProxyStack } from './aws-stack';
+
+/** `npm run synth`: Terraform JSON for both clouds in infra/cdktf.out/stacks/{aws,gcp}. */
+const app = new App({ outdir: 'cdktf.out' });
+new AwsProxyStack(app, 'aws');
+
+app.synth();
