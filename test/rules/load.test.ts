@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,28 @@ describe('custom rules file', () => {
       ok: true,
       endpointId: 'me',
     });
+  });
+});
+
+describe('the example in docs/RULES.md', () => {
+  it('loads and means what the doc says', () => {
+    const doc = readFileSync(new URL('../../docs/RULES.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const rules = load(file(example as string));
+    expect(rules.endpoints.map((e) => [e.id, e.transformed])).toEqual([
+      ['users', false],
+      ['issue-comments', true],
+    ]);
+    expect(rules.decide('HEAD', '/rest/api/3/users?startAt=5', new Set(['read:user:jira'])).ok).toBe(true);
+    expect(
+      rules.decide(
+        'GET',
+        '/rest/api/3/issue/AB2-7/comment?expand=renderedBody&expand=renderedBody',
+        undefined,
+      ).ok,
+    ).toBe(true);
+    expect(rules.decide('GET', '/rest/api/3/issue/ab-7/comment', undefined).ok).toBe(false);
   });
 });
 
