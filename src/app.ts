@@ -180,9 +180,7 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
           );
         }
         const decision = rules.decide(req.method, target, tokens.grantedScopes);
-        if (!decision.ok) {
-          throw new ProxyError(decision.code, decision.message, {});
-        }
+        if (!decision.ok) throw new ProxyError(decision.status === 414 ? 'uri_too_long' : decision.code, decision.message);
         endpoint = decision.endpointId;
         response = await proxy(req, decision, requestId);
       }
