@@ -204,7 +204,15 @@ export function historyJson(h: History, v: View): Record<string, unknown> {
     id: h.id,
     author: userJson(h.author, v),
     created: jiraTime(h.created),
-    items: h.items.map((i) => ({ ...i, fieldtype: 'jira' })),
+    items: h.items.map((i) => ({
+      field: i.field,
+      fieldtype: 'jira',
+      fieldId: i.fieldId,
+      from: i.from,
+      fromString: i.fromString,
+      to: i.to,
+      toString: i.toString,
+    })),
   };
 }
 
