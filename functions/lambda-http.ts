@@ -49,6 +49,11 @@ export function isV1(event: unknown): event is V1Event {
   );
 }
 
+/** What the core accepts as a request id (app.ts); others fall back to Lambda's own id. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// Fetch's Request upper-cases these methods in any case; the core must see the method as sent.
+const FETCH_NORMALISED = /^(delete|get|head|options|post|put)$/i;
+
 export function fromV2(e: APIGatewayProxyEventV2): IncomingHttp {
   const ctx = e.requestContext;
   const path = withoutStage(e.rawPath, ctx.stage, ctx.domainName);
@@ -60,7 +65,7 @@ export function fromV2(e: APIGatewayProxyEventV2): IncomingHttp {
   return {
     request: toRequest(ctx.http.method, headers, e.body, e.isBase64Encoded),
     rawTarget: escapePath(path) + (e.rawQueryString ? `?${e.rawQueryString}` : ''),
-    requestId: ctx.requestId,
+    requestId: usableId(ctx.requestId),
   };
 }
 
@@ -88,7 +93,7 @@ export function fromV1(e: V1Event): IncomingHttp {
   return {
     request: toRequest(e.httpMethod, headers, e.body, e.isBase64Encoded),
     rawTarget: escapePath(path) + (query.length ? `?${query.join('&')}` : ''),
-    requestId: e.requestContext.requestId,
+    requestId: usableId(e.requestContext.requestId),
   };
 }
 
@@ -103,6 +108,11 @@ export async function toV1(response: Response): Promise<APIGatewayProxyResult> {
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of response.headers) if (name !== 'set-cookie') multiValueHeaders[name] = [value];
   return withinLimit({ statusCode: response.status, multiValueHeaders, ...(await encodeBody(response)) });
+}
+
+/** HTTP API ids are base64 (`Bc4xJhZ2IAMEVxw=`), which the core would replace with a random one. */
+function usableId(id: string | undefined): string | undefined {
+  return id && REQUEST_ID.test(id) ? id : undefined;
 }
 
 /** A named stage prefixes the path on the execute-api domain; `$default` and custom domains do not. */
@@ -124,6 +134,12 @@ function toRequest(
   body: string | null | undefined,
   base64: boolean | undefined,
 ): Request {
+  if (FETCH_NORMALISED.test(method) && method !== method.toUpperCase()) {
+    throw new ProxyError(
+      'blocked_by_rules',
+      `method ${method} is not allowed (method names are case-sensitive)`,
+    );
+  }
   const hasBody = method !== 'GET' && method !== 'HEAD' && typeof body === 'string';
   return new Request(`${ORIGIN}/`, {
     method,
