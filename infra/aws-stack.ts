@@ -196,7 +196,9 @@ export class AwsProxyStack extends TerraformStack {
       });
       new SecretsmanagerSecretVersion(this, `sm_${id}_initial`, {
         count: smCount,
-        secretId: ref(`${secret.terraformResourceType}.${secret.friendlyUniqueId}[count.index].id`),
+        secretId: Token.asString(
+          ref(`${secret.terraformResourceType}.${secret.friendlyUniqueId}[count.index].id`),
+        ),
         secretString: initialValue(s),
         versionStages: ['AWSCURRENT', SM_INITIAL_STAGE],
         lifecycle: { ignoreChanges: ['secret_string', 'version_stages'] },

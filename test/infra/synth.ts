@@ -1,0 +1,30 @@
+import { Testing } from 'cdktf';
+import { AwsProxyStack } from '../../infra/aws-stack';
+import { GcpProxyStack } from '../../infra/gcp-stack';
+
+/** Synthesized Terraform JSON, parsed (objects keyed by block type, then resource type, then name). */
+// biome-ignore lint/suspicious/noExplicitAny: Terraform JSON is walked dynamically by the tests.
+export type Tf = Record<string, any>;
+
+export function synthAws(): Tf {
+  return JSON.parse(Testing.synth(new AwsProxyStack(Testing.app(), 'aws')));
+}
+
+export function synthGcp(): Tf {
+  return JSON.parse(Testing.synth(new GcpProxyStack(Testing.app(), 'gcp')));
+}
+
+/** Every string anywhere in the document, with its JSON path. */
+export function strings(node: unknown, path = '$'): { path: string; value: string }[] {
+  if (typeof node === 'string') return [{ path, value: node }];
+  if (Array.isArray(node)) return node.flatMap((n, i) => strings(n, `${path}[${i}]`));
+  if (node && typeof node === 'object')
+    return Object.entries(node).flatMap(([k, v]) => strings(v, `${path}.${k}`));
+  return [];
+}
+
+/** The statements of an aws_iam_policy_document, keyed by sid. */
+export function statements(tf: Tf, doc: string): Record<string, Tf> {
+  const list: Tf[] = tf.data.aws_iam_policy_document[doc].statement;
+  return Object.fromEntries(list.map((s, i) => [s.sid ?? String(i), s]));
+}
