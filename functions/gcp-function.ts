@@ -9,6 +9,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { errorResponse, ProxyError } from '../src/errors';
 import { logger } from '../src/log';
 import { coldStart, startError } from './cold-start';
+import { checkMethod } from './request-method';
 
 /**
  * The Cloud Function (2nd gen) entry point `jiraTokenProxy`: Express's req/res around the core
@@ -29,6 +30,7 @@ function toRequest(req: FunctionRequest): Request {
     headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
   }
   const method = req.method;
+  checkMethod(method);
   let body: BodyInit | null = null;
   if (method !== 'GET' && method !== 'HEAD') {
     // The framework's body parsers keep the bytes in rawBody; a type they skip is still unread.

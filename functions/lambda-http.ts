@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import { ProxyError } from '../src/errors';
+import { checkMethod } from './request-method';
 
 /**
  * Lambda HTTP events <-> the core's Request/Response. Payload 2.0 comes from Function URLs and
@@ -51,8 +52,6 @@ export function isV1(event: unknown): event is V1Event {
 
 /** What the core accepts as a request id (app.ts); others fall back to Lambda's own id. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-// Fetch's Request upper-cases these methods in any case; the core must see the method as sent.
-const FETCH_NORMALISED = /^(delete|get|head|options|post|put)$/i;
 
 export function fromV2(e: APIGatewayProxyEventV2): IncomingHttp {
   const ctx = e.requestContext;
@@ -134,12 +133,7 @@ function toRequest(
   body: string | null | undefined,
   base64: boolean | undefined,
 ): Request {
-  if (FETCH_NORMALISED.test(method) && method !== method.toUpperCase()) {
-    throw new ProxyError(
-      'blocked_by_rules',
-      `method ${method} is not allowed (method names are case-sensitive)`,
-    );
-  }
+  checkMethod(method);
   const hasBody = method !== 'GET' && method !== 'HEAD' && typeof body === 'string';
   return new Request(`${ORIGIN}/`, {
     method,

@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
+import { secretNames } from '../../src/secrets';
+import { FileStore } from '../../src/stores/file';
+import { seedFamily } from '../helpers/proxy';
+import { fill, HOSTILE } from '../rules/corpus';
+import { setEnv } from '../servers/aws-json';
+import { rawRequest, rawStatus } from './raw-http';
+
+/**
+ * The Cloud Function in-process, served by the Functions Framework's own Express server (as in
+ * Cloud Run), against the sandbox and a real file store.
+ */
+
+let sandbox: Sandbox;
+let dir: string;
+let store: FileStore;
+let server: Server;
+let base: string;
+let restoreEnv: () => void;
+
+const upstreamCalls = () => sandbox.requests.filter((r) => r.rawPath.startsWith('/ex/'));
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  dir = await mkdtemp(join(tmpdir(), 'jtp-gcp-'));
+  const env = {
+    SECRET_STORE: 'file',
+    SECRET_FILE: join(dir, 'secrets.json'),
+    ATLASSIAN_AUTH_URL: sandbox.url,
+    ATLASSIAN_API_URL: sandbox.url,
+    JIRA_CLOUD_ID: SANDBOX_SITE.id,
+    LOG_LEVEL: 'silent',
+  };
+  store = new FileStore({ path: env.SECRET_FILE });
+  await seedFamily(sandbox, store, loadConfig(env));
+  restoreEnv = setEnv(env);
+  const mod = await import('../../functions/gcp-function');
+  expect(typeof mod.jiraTokenProxy).toBe('function');
+  server = getTestServer('jiraTokenProxy');
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  restoreEnv?.();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await sandbox?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('Cloud Function jiraTokenProxy', () => {
+  it('proxies a request and ties it to the Cloud Trace id', async () => {
+    const trace = '105445aa7843bc8bf206b12000100000';
+    const res = await rawRequest(base, '/rest/api/3/search/jql?jql=project%20%3D%20SBX&maxResults=1', {
+      headers: {
+        'x-cloud-trace-context': `${trace}/1;o=1`,
+        cookie: 'session=abc',
+        authorization: 'Bearer caller-own',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toBe(trace);
+    expect(JSON.parse(res.body)).toHaveProperty('issues');
+    const sent = upstreamCalls().at(-1);
+    expect(sent?.rawPath).toBe(
+      `/ex/jira/${SANDBOX_SITE.id}/rest/api/3/search/jql?jql=project%20%3D%20SBX&maxResults=1`,
+    );
+    expect(sent?.headers.cookie).toBeUndefined();
+    expect(String(sent?.headers.authorization)).not.toContain('caller-own');
+  });
+
+  it('refuses every hostile raw target of the rules corpus without calling upstream', async () => {
+    const before = upstreamCalls().length;
+    for (const row of HOSTILE.filter((r) => r.wire)) {
+      const target = fill(row.target, SANDBOX_SITE.id);
+      const status = await rawStatus(base, row.method, target);
+      expect(status, `${row.method} ${target} (${row.why})`).toBeGreaterThanOrEqual(400);
+      expect(status, `${row.method} ${target} (${row.why})`).toBeLessThan(500);
+    }
+    for (const target of ['/rest/api/3/users/../myself', '/rest/api/3/%2e%2e/3/myself']) {
+      const res = await rawRequest(base, target);
+      expect(res.status, target).toBe(403);
+      expect(res.headers['x-psoxy-error']).toBe('BLOCKED_BY_RULES');
+    }
+    expect(upstreamCalls().length).toBe(before);
+  });
+
+  it('answers the health check on /_health and on the header', async () => {
+    const res = await rawRequest(base, '/_health');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).status).toBe('healthy');
+    const header = await rawRequest(base, '/rest/api/3/users', {
+      headers: { 'x-psoxy-health-check': 'true' },
+    });
+    expect(JSON.parse(header.body).status).toBe('healthy');
+  });
+
+  it("runs Cloud Scheduler's refresh on POST /_refresh", async () => {
+    const names = secretNames('PSOXY_JIRA_CLOUD_');
+    const refreshes = sandbox.stats().refreshes;
+    const res = await rawRequest(base, '/_refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({
+      refreshed: false,
+      accessTokenExpiresAt: expect.any(Number),
+    });
+    expect(sandbox.stats().refreshes).toBe(refreshes);
+    expect((await store.read([names.ACCESS_TOKEN])).has(names.ACCESS_TOKEN)).toBe(true);
+    const get = await rawRequest(base, '/_refresh');
+    expect(get.status).toBe(405);
+  });
+});
