@@ -97,12 +97,12 @@ export class TokenLifecycle {
   constructor(opts: LifecycleOptions) {
     const lockTtlMs = opts.lockTtlMs ?? 60_000;
     this.#o = {
-      now: Date.now,
-      lockWaitMs: 10_000,
-      pollMs: 200,
-      // A refresh must end well before its lock expires, or a second refresher could start.
-      refreshDeadlineMs: Math.min(30_000, lockTtlMs / 2),
       ...opts,
+      now: opts.now ?? Date.now,
+      lockWaitMs: opts.lockWaitMs ?? 10_000,
+      pollMs: opts.pollMs ?? 200,
+      // A refresh must end well before its lock expires, or a second refresher could start.
+      refreshDeadlineMs: opts.refreshDeadlineMs ?? Math.min(30_000, lockTtlMs / 2),
       lockTtlMs,
     };
   }
