@@ -81,7 +81,17 @@ export function avatarUrls(u: User): Record<string, string> {
   return { '48x48': url, '24x24': url, '16x16': url, '32x32': url };
 }
 
+/**
+ * The data never changes, so user and issue objects are built once per REST base (and field set)
+ * and shared: answers are only serialised, never mutated. Big search pages stay cheap to serve.
+ */
+const users = new WeakMap<User, Map<string, Record<string, unknown>>>();
+
 export function userJson(u: User, v: View): Record<string, unknown> {
+  return memo(users, u, v.base, () => buildUser(u, v));
+}
+
+function buildUser(u: User, v: View): Record<string, unknown> {
   return {
     self: `${v.base}/user?accountId=${encodeURIComponent(u.accountId)}`,
     accountId: u.accountId,
@@ -287,7 +297,13 @@ function fieldValue(name: string, i: Issue, v: View): unknown {
   }
 }
 
+const issues = new WeakMap<Issue, Map<string, Record<string, unknown>>>();
+
 export function issueJson(i: Issue, v: View, fields: Set<string>): Record<string, unknown> {
+  return memo(issues, i, `${v.base} ${[...fields].sort().join(',')}`, () => buildIssue(i, v, fields));
+}
+
+function buildIssue(i: Issue, v: View, fields: Set<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of FIELD_NAMES) if (fields.has(name)) out[name] = fieldValue(name, i, v);
   return {
@@ -297,4 +313,23 @@ export function issueJson(i: Issue, v: View, fields: Set<string>): Record<string
     key: i.key,
     fields: out,
   };
+}
+
+function memo<K extends object, T>(
+  cache: WeakMap<K, Map<string, T>>,
+  owner: K,
+  key: string,
+  build: () => T,
+): T {
+  let byKey = cache.get(owner);
+  if (!byKey) {
+    byKey = new Map();
+    cache.set(owner, byKey);
+  }
+  let value = byKey.get(key);
+  if (value === undefined) {
+    value = build();
+    byKey.set(key, value);
+  }
+  return value;
 }
