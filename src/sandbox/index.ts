@@ -204,6 +204,8 @@ function apiHeaders(rate: Record<string, string>): Record<string, string> {
 
 function defaultFailureBody(status: number): string {
   if (status === 401) return JSON.stringify({ code: 401, message: 'Unauthorized' });
+  if (status === 403) return JSON.stringify({ code: 403, message: 'Forbidden' });
+  if (status === 404) return JSON.stringify({ code: 404, message: 'Not Found' });
   if (status === 429) return JSON.stringify({ code: 429, message: 'Rate limit exceeded' });
   return `<html><body><h1>${status}</h1><p>The service is temporarily unavailable.</p></body></html>`;
 }

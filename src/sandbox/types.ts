@@ -43,7 +43,8 @@ export interface SandboxStats {
 }
 
 export type InjectedFailure =
-  | { status: 429 | 500 | 502 | 503; retryAfterSeconds?: number; body?: string }
+  /** 401/403/404: how Atlassian answers a dead token at times (observed), without touching the family. */
+  | { status: 401 | 403 | 404 | 429 | 500 | 502 | 503; retryAfterSeconds?: number; body?: string }
   | { delayMs: number }
   | { drop: true };
 

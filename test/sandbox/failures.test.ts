@@ -82,6 +82,18 @@ describe('rate limits and gateway headers', () => {
     expect((await jira(sb, access, '/myself')).status).toBe(200);
     expect(sb.stats().apiCalls).toBe(3);
   });
+  it('injected 401/403/404 answer like a dead token would, and leave the token alive', async () => {
+    sb = await sandboxAt();
+    const { access } = await bootstrap(sb);
+    sb.failNext('api', [{ status: 401 }, { status: 403 }, { status: 404 }]);
+    const unauthorized = await jira(sb, access, '/myself');
+    expect(unauthorized.status).toBe(401);
+    expect(await unauthorized.json()).toEqual({ code: 401, message: 'Unauthorized' });
+    expect((await jira(sb, access, '/myself')).status).toBe(403);
+    expect((await jira(sb, access, '/myself')).status).toBe(404);
+    expect((await jira(sb, access, '/myself')).status).toBe(200);
+    expect(sb.stats().api401).toBe(1);
+  });
 });
 
 describe('token endpoint failures', () => {
