@@ -6,9 +6,9 @@ import { logger, registerSecret } from './log';
 import type { Decision, Rules } from './rules';
 import { type SecretNames, secretNames } from './secrets';
 import type { SecretStore } from './stores/store';
-import type { CompiledTransform } from './transforms';
 import { TokenClient } from './tokens/atlassian';
 import { type RefreshReport, TokenLifecycle } from './tokens/lifecycle';
+import type { CompiledTransform } from './transforms';
 
 /**
  * The platform-neutral core: a standard Request in, a Response out. Every adapter (node:http,
@@ -36,7 +36,7 @@ export interface AppDeps {
   now?: () => number;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
 
 export function createApp({ config, store, rules, now }: AppDeps): App {
   const names: SecretNames = secretNames(config.secretPrefix);
@@ -146,7 +146,10 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
       // Error bodies are not shaped like the data the transform knows: withhold them, keep the
       // status and the rate-limit headers.
       res.body.resume();
-      const error = { code: 'upstream_error', message: `Jira answered ${res.status}; the body is withheld on a transformed endpoint` };
+      const error = {
+        code: 'upstream_error',
+        message: `Jira answered ${res.status}; the body is withheld on a transformed endpoint`,
+      };
       return new Response(JSON.stringify({ error }), { status: res.status, headers: res.headers });
     }
     const body = await upstream.buffer(res.body);
@@ -180,7 +183,8 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
           );
         }
         const decision = rules.decide(req.method, target, tokens.grantedScopes);
-        if (!decision.ok) throw new ProxyError(decision.status === 414 ? 'uri_too_long' : decision.code, decision.message);
+        if (!decision.ok)
+          throw new ProxyError(decision.status === 414 ? 'uri_too_long' : decision.code, decision.message);
         endpoint = decision.endpointId;
         response = await proxy(req, decision, requestId);
       }
@@ -219,7 +223,10 @@ function applyTransform(transform: CompiledTransform, body: unknown, salt: strin
   try {
     return transform.apply(body, salt);
   } catch (err) {
-    throw new ProxyError('transform_failed', `the response could not be transformed (${(err as Error).message}); it was withheld`);
+    throw new ProxyError(
+      'transform_failed',
+      `the response could not be transformed (${(err as Error).message}); it was withheld`,
+    );
   }
 }
 

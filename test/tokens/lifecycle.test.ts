@@ -130,7 +130,7 @@ describe('token lifecycle', () => {
   it('an upstream 401 with no newer token: one refresh and one retry, never a loop', async () => {
     const p = await proxy();
     expect((await get(p)).status).toBe(200);
-    p.sandbox.failNext('api', [{ status: 401 } as never, { status: 401 } as never]);
+    p.sandbox.failNext('api', [{ status: 401 }, { status: 401 }]);
     const res = await get(p);
     expect(res.status).toBe(401);
     expect(p.sandbox.stats().refreshes).toBe(1);
