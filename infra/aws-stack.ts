@@ -240,16 +240,12 @@ export class AwsProxyStack extends TerraformStack {
       statement: [
         {
           sid: 'ReadSecrets',
-          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          actions: ['secretsmanager:GetSecretValue'],
           resources: ALL_SECRETS.map(smArn),
         },
         {
           sid: 'WriteRotatingAndLock',
-          actions: [
-            'secretsmanager:ListSecretVersionIds',
-            'secretsmanager:PutSecretValue',
-            'secretsmanager:UpdateSecretVersionStage',
-          ],
+          actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
           resources: [...ROTATING, LOCK].map(smArn),
         },
         keyStatement(

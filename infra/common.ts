@@ -178,6 +178,5 @@ export function functionEnvironment(
     ) as string,
     LOG_LEVEL: v.logLevel.stringValue,
     UPSTREAM_TIMEOUT_SECONDS: String(UPSTREAM_TIMEOUT_SECONDS),
-    NODE_OPTIONS: '--enable-source-maps',
   };
 }

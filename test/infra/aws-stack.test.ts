@@ -37,7 +37,6 @@ describe('AWS stack: function and URL', () => {
         'JIRA_CLOUD_ID',
         'KMS_KEY_ID',
         'LOG_LEVEL',
-        'NODE_OPTIONS',
         'RULES',
         'RULE_SET',
         'SECRET_PREFIX',
@@ -142,13 +141,9 @@ describe('AWS stack: IAM', () => {
 
   it('grants the execution role exactly its own Secrets Manager secrets', () => {
     const s = statements(tf, 'secretsmanager_access');
-    expect(s.ReadSecrets?.actions).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-    ]);
+    expect(s.ReadSecrets?.actions).toEqual(['secretsmanager:GetSecretValue']);
     expect(s.ReadSecrets?.resources).toEqual(ALL_SECRETS.map(smArn));
     expect(s.WriteRotatingAndLock?.actions).toEqual([
-      'secretsmanager:ListSecretVersionIds',
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
     ]);
