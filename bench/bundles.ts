@@ -20,8 +20,14 @@ const ENV: Record<BuiltBundle['name'], Record<string, string>> = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
+    // The cold start reads the store: a closed loopback port keeps it off the network.
+    AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:9',
   },
-  'gcp-function': { SECRET_STORE: 'gcp-secret-manager', GCP_PROJECT: 'jtp-bench' },
+  'gcp-function': {
+    SECRET_STORE: 'gcp-secret-manager',
+    GCP_PROJECT: 'jtp-bench',
+    SECRET_MANAGER_EMULATOR_HOST: '127.0.0.1:9',
+  },
 };
 
 const PROBE = `

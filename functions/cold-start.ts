@@ -12,7 +12,12 @@ import { createRuntime, type Runtime } from '../src/runtime';
 export function coldStart(start: () => Promise<Runtime> = () => createRuntime()): () => Promise<Runtime> {
   let pending: Promise<Runtime> | undefined;
   const begin = () => {
-    const attempt = start();
+    // Reading the token family now moves the first store round trip into the init phase
+    // (Lambda runs it before the first invocation, with a full CPU); failures surface per request.
+    const attempt = start().then((rt) => {
+      rt.app.tokens.accessToken().catch(() => undefined);
+      return rt;
+    });
     pending = attempt;
     attempt.catch((err: unknown) => {
       if (pending === attempt) pending = undefined;

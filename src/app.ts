@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import { errorResponse, ProxyError } from './errors';
 import { Upstream, type UpstreamResponse } from './forward';
@@ -37,6 +37,9 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
+// Unique per process (random prefix) and cheap per request (a counter).
+const ID_PREFIX = randomBytes(6).toString('base64url');
+let requestCounter = 0;
 
 export function createApp({ config, store, rules, now }: AppDeps): App {
   const names: SecretNames = secretNames(config.secretPrefix);
@@ -135,10 +138,11 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     }
     res.headers.set('x-request-id', requestId);
     if (!transform) {
-      return new Response(req.method === 'HEAD' ? null : upstream.stream(res.body), {
-        status: res.status,
-        headers: res.headers,
-      });
+      if (req.method === 'HEAD') {
+        res.body.resume();
+        return new Response(null, { status: res.status, headers: res.headers });
+      }
+      return upstream.respond(res);
     }
     res.headers.set('content-type', 'application/json');
     res.headers.delete('content-encoding');
@@ -163,7 +167,9 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
 
   async function handle(req: Request, ctx: RequestContext): Promise<Response> {
     const requestId =
-      validRequestId(ctx.requestId) ?? validRequestId(req.headers.get('x-request-id')) ?? randomUUID();
+      validRequestId(ctx.requestId) ??
+      validRequestId(req.headers.get('x-request-id')) ??
+      `${ID_PREFIX}-${(++requestCounter).toString(36)}`;
     const target = ctx.rawTarget ?? new URL(req.url).pathname + new URL(req.url).search;
     const started = performance.now();
     let response: Response;
@@ -182,7 +188,12 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
             'JIRA_CLOUD_ID is not set; run `npx jira-token-proxy bootstrap`',
           );
         }
-        const decision = rules.decide(req.method, target, tokens.grantedScopes);
+        let decision = rules.decide(req.method, target, tokens.grantedScopes);
+        if (decision.ok && !tokens.grantedScopes) {
+          // A cold instance learns the granted scopes with its first token; decide again with them.
+          await tokens.accessToken();
+          decision = rules.decide(req.method, target, tokens.grantedScopes);
+        }
         if (!decision.ok)
           throw new ProxyError(decision.status === 414 ? 'uri_too_long' : decision.code, decision.message);
         endpoint = decision.endpointId;
@@ -192,14 +203,18 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
       if (!(err instanceof ProxyError)) logger.error('request failed', { requestId, err });
       response = errorResponse(err, requestId);
     }
-    logger.info('request', {
-      requestId,
-      method: req.method,
-      endpoint: endpoint ?? null,
-      status: response.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      error: response.headers.get('x-psoxy-error') ?? undefined,
-    });
+    // Every request at debug; at info only what went wrong, so a busy pipeline costs no log volume.
+    const error = response.headers.get('x-psoxy-error');
+    if (error || logger.getLevelName() === 'DEBUG') {
+      logger[error ? 'info' : 'debug']('request', {
+        requestId,
+        method: req.method,
+        endpoint: endpoint ?? null,
+        status: response.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        error: error ?? undefined,
+      });
+    }
     return response;
   }
 

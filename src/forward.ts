@@ -89,8 +89,13 @@ export class Upstream {
     });
   }
 
-  /** The body as a web stream that fails cleanly past the size limit. */
-  stream(body: Readable): ReadableStream<Uint8Array> {
+  /**
+   * The streamed response. Its web body is built only if someone reads it (Lambda, Cloud
+   * Functions); the node:http adapter takes the Node stream itself (`nodeBody`) and skips two
+   * stream conversions per request.
+   */
+  respond(res: UpstreamResponse): Response {
+    const body = res.body;
     const max = this.maxBytes;
     let seen = 0;
     body.on('data', (chunk: Buffer) => {
@@ -100,7 +105,24 @@ export class Upstream {
         body.destroy(tooLarge(max));
       }
     });
-    return Readable.toWeb(body) as ReadableStream<Uint8Array>;
+    body.pause();
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    // highWaterMark 0: nothing is pulled (and no conversion made) until a consumer reads.
+    const lazy = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          reader ??= (Readable.toWeb(body) as ReadableStream<Uint8Array>).getReader();
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        cancel: (reason) => void body.destroy(reason instanceof Error ? reason : undefined),
+      },
+      { highWaterMark: 0 },
+    );
+    const response = new Response(lazy, { status: res.status, headers: res.headers });
+    nodeBodies.set(response, body);
+    return response;
   }
 
   /** The whole body, for transforms; bounded by the size limit. */
@@ -126,6 +148,13 @@ export class Upstream {
     this.#agents['http:'].destroy();
     this.#agents['https:'].destroy();
   }
+}
+
+/** Responses whose body is still the upstream Node stream, for adapters that can pipe it directly. */
+const nodeBodies = new WeakMap<Response, Readable>();
+
+export function nodeBody(response: Response): Readable | undefined {
+  return nodeBodies.get(response);
 }
 
 const TIMEOUT_MESSAGE = 'Jira did not answer within UPSTREAM_TIMEOUT_SECONDS';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { App } from './app';
+import { nodeBody } from './forward';
 import { logger } from './log';
 
 /** node:http <-> the core: the local server and the tests run exactly what the cloud handlers run. */
@@ -29,7 +30,8 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
     res.end();
     return;
   }
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+  const direct = nodeBody(response);
+  await pipeline(direct ?? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
 }
 
 export function createHttpServer(app: App): Server {
