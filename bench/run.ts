@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import autocannon from 'autocannon';
+import { type ProcessPair, startProcesses } from './processes';
 import { type BenchProxy, startBenchProxy } from './setup';
 
 /**
@@ -31,8 +32,8 @@ async function load(url: string, headers: Record<string, string> = {}) {
 }
 
 /** Direct calls to the sandbox vs the same calls through the proxy, alternating A/B rounds. */
-async function proxyOverhead(p: BenchProxy) {
-  const auth = { authorization: `Bearer ${await p.accessToken()}` };
+async function proxyOverhead(p: ProcessPair) {
+  const auth = { authorization: `Bearer ${p.accessToken}` };
   await load(`${p.directUrl}${PATH}`, auth); // warm both paths (JIT, keep-alive pools)
   await load(`${p.proxyUrl}${PATH}`);
   const direct: Awaited<ReturnType<typeof load>>[] = [];
@@ -107,9 +108,14 @@ async function optional(name: string, run: () => Promise<void>) {
 }
 
 async function main() {
+  const pair = await startProcesses();
+  try {
+    await proxyOverhead(pair);
+  } finally {
+    await pair.close();
+  }
   const p = await startBenchProxy();
   try {
-    await proxyOverhead(p);
     await warmCalls(p);
   } finally {
     await p.close();

@@ -90,11 +90,11 @@ export class Upstream {
   }
 
   /**
-   * The streamed response. Its web body is built only if someone reads it (Lambda, Cloud
-   * Functions); the node:http adapter takes the Node stream itself (`nodeBody`) and skips two
-   * stream conversions per request.
+   * The streamed response, bounded by the size limit. With `asNodeStream` the upstream Node
+   * stream is handed over as `nodeBody(response)` (the node:http adapter pipes it) and no web
+   * stream is built; otherwise the body is a web stream for any consumer.
    */
-  respond(res: UpstreamResponse): Response {
+  respond(res: UpstreamResponse, asNodeStream: boolean): Response {
     const body = res.body;
     const max = this.maxBytes;
     let seen = 0;
@@ -106,21 +106,13 @@ export class Upstream {
       }
     });
     body.pause();
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    // highWaterMark 0: nothing is pulled (and no conversion made) until a consumer reads.
-    const lazy = new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          reader ??= (Readable.toWeb(body) as ReadableStream<Uint8Array>).getReader();
-          const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
-        },
-        cancel: (reason) => void body.destroy(reason instanceof Error ? reason : undefined),
-      },
-      { highWaterMark: 0 },
-    );
-    const response = new Response(lazy, { status: res.status, headers: res.headers });
+    if (!asNodeStream) {
+      return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
+        status: res.status,
+        headers: res.headers,
+      });
+    }
+    const response = new Response(null, { status: res.status, headers: res.headers });
     nodeBodies.set(response, body);
     return response;
   }

@@ -53,7 +53,15 @@ export const logger = new Logger({
 // Metrics must reach the log-based alarms whatever LOG_LEVEL says, so they have their own child.
 let metricsLogger = logger.createChild({ logLevel: 'INFO' });
 
+let debugging = envLevel === 'debug';
+
+/** A plain flag for the hot path (asking Powertools reads the environment every time). */
+export function debugEnabled(): boolean {
+  return debugging;
+}
+
 export function setLogLevel(level: Level): void {
+  debugging = level === 'debug';
   logger.setLogLevel(toPowertools(level));
   metricsLogger = logger.createChild({ logLevel: level === 'silent' ? 'SILENT' : 'INFO' });
 }
