@@ -8,8 +8,8 @@ import type {
 import * as functions from '@google-cloud/functions-framework';
 import { errorResponse, ProxyError } from '../src/errors';
 import { logger } from '../src/log';
+import { checkMethod } from '../src/request-method';
 import { coldStart, startError } from './cold-start';
-import { checkMethod } from './request-method';
 
 /**
  * The Cloud Function (2nd gen) entry point `jiraTokenProxy`: Express's req/res around the core

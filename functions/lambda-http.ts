@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import { ProxyError } from '../src/errors';
-import { checkMethod } from './request-method';
+import { checkMethod } from '../src/request-method';
 
 /**
  * Lambda HTTP events <-> the core's Request/Response. Payload 2.0 comes from Function URLs and

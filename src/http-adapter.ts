@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { App } from './app';
+import { errorResponse, ProxyError } from './errors';
 import { nodeBody } from './forward';
 import { logger } from './log';
+import { checkMethod } from './request-method';
 
 /** node:http <-> the core: the local server and the tests run exactly what the cloud handlers run. */
 
@@ -47,8 +49,19 @@ function send(res: ServerResponse, response: Response): void {
 
 export function createHttpServer(app: App): Server {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    let request: Request;
+    try {
+      // HTTP/0.9 has no headers or version: a "request line" that is really something else.
+      if (req.httpVersionMajor !== 1)
+        throw new ProxyError('bad_request', 'only HTTP/1.0 and HTTP/1.1 are served');
+      checkMethod(req.method ?? '');
+      request = toRequest(req);
+    } catch (err) {
+      send(res, errorResponse(err));
+      return;
+    }
     app
-      .fetch(toRequest(req), { rawTarget: req.url ?? '/', nodeStreams: true })
+      .fetch(request, { rawTarget: req.url ?? '/', nodeStreams: true })
       .then((response) => send(res, response))
       .catch((err) => {
         logger.error('request failed in the adapter', { cause: (err as Error).message });

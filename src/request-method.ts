@@ -1,4 +1,4 @@
-import { ProxyError } from '../src/errors';
+import { ProxyError } from './errors';
 
 // Fetch's Request refuses CONNECT, TRACE and TRACK, and upper-cases DELETE, GET, HEAD, OPTIONS,
 // POST and PUT written in any case: either way the core would not see the method as sent.
