@@ -34,7 +34,9 @@ function start(
       if (match) resolve({ proc, match });
     };
     proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', (d: Buffer) => void (out += d));
+    proc.stderr?.on('data', (d: Buffer) => {
+      out += d;
+    });
     proc.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${out}`)));
   });
 }

@@ -86,7 +86,10 @@ async function burst() {
     const started = performance.now();
     const statuses = await Promise.all(
       Array.from({ length: 100 }, () =>
-        fetch(`${p.proxyUrl}${PATH}`).then(async (r) => (await r.arrayBuffer(), r.status)),
+        fetch(`${p.proxyUrl}${PATH}`).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
       ),
     );
     const ms = performance.now() - started;
