@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { type CompiledEndpoint, compileEndpoint, RuleProblem } from './compile';
 import { RulesError } from './errors';
-import { type RulesDocument, rulesDocument } from './schema';
+import { english, type RulesDocument, rulesDocument } from './schema';
 
 type At = (string | number)[];
 
@@ -43,7 +43,7 @@ export function compileRulesText(text: string, source: string): CompiledEndpoint
 
 /** Compiles a parsed document; a problem carries the document path to it. */
 export function compileDocument(input: RulesDocument, seenIds = new Set<string>()): CompiledEndpoint[] {
-  const parsed = rulesDocument.safeParse(input);
+  const parsed = rulesDocument.safeParse(input, { error: english });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = (issue?.path ?? []) as At;
