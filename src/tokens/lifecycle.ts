@@ -217,6 +217,8 @@ export class TokenLifecycle {
       const state = await this.#read();
       const stored = state.access;
       if (stored && stored.token !== rejected && this.#fresh(stored)) return this.#use(stored);
+      // Nothing to refresh with: say so without taking (or creating) the fleet lock.
+      if (!state.client || !state.refresh) throw notConfigured(state);
       return await this.#refreshUnderLock(state, rejected);
     } catch (err) {
       if (err instanceof ProxyError) {
@@ -276,12 +278,7 @@ export class TokenLifecycle {
 
   async #refresh(state: StoreState): Promise<AccessToken> {
     const { client, refresh } = state;
-    if (!client || !refresh) {
-      throw new ProxyError(
-        'not_configured',
-        `the store holds no ${!client ? 'client credentials' : 'refresh token'}; run \`npx jira-token-proxy bootstrap\``,
-      );
-    }
+    if (!client || !refresh) throw notConfigured(state);
     if (this.#dead?.refreshVersion === refresh.version) {
       this.#dead.checkedAt = this.#o.now();
       throw familyExpired();
@@ -480,6 +477,14 @@ export class TokenLifecycle {
       throw err;
     }
   }
+}
+
+function notConfigured(state: StoreState): ProxyError {
+  const missing = !state.client ? 'client credentials' : 'refresh token';
+  return new ProxyError(
+    'not_configured',
+    `the store holds no ${missing}; run \`npx jira-token-proxy bootstrap\``,
+  );
 }
 
 function familyExpired(): ProxyError {
