@@ -3,6 +3,10 @@ import { ConfigError } from '../config';
 
 /** `jira-token-proxy <command>`: every command loads only what it needs. */
 
+// On Node 20 the AWS SDK prints a 9-line upgrade notice that would bury the CLI's one-line
+// answers; the cloud runtimes are Node 22, where it never appears.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const port = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65_535)
