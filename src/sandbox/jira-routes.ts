@@ -15,6 +15,7 @@ import {
 } from './jira-render';
 import { JqlError, parseJql } from './jql';
 import type { Grant } from './oauth';
+import { handleServiceDesk } from './servicedesk-routes';
 
 /** api.atlassian.com: accessible-resources and Jira's REST API under `/ex/jira/{cloudId}`. */
 
@@ -78,6 +79,8 @@ const ROUTES: Route[] = [
 ];
 
 const JIRA_PATH = /^\/ex\/jira\/([^/]+)\/rest\/api\/(2|3|latest)\/(.+)$/;
+/** Service Management's API on the same site: `version` captures `servicedeskapi`. */
+const SERVICEDESK_PATH = /^\/ex\/jira\/([^/]+)\/rest\/(servicedeskapi)\/(.+)$/;
 
 /** Routes on the raw path: a request-target with encoded or dot segments simply matches nothing. */
 export function handleApi(
@@ -98,12 +101,13 @@ export function handleApi(
     return { status: 200, body: accessibleResources(grant, ctx.sites) };
   }
 
-  const m = JIRA_PATH.exec(path);
+  const m = JIRA_PATH.exec(path) ?? SERVICEDESK_PATH.exec(path);
   if (!m) return { status: 404, body: { code: 404, message: 'Not Found' } };
   const [, cloudId = '', version = '', rest = ''] = m;
   const site = ctx.sites.find((s) => s.id === cloudId);
   if (!site) return { status: 404, body: { errorMessage: 'Site temporarily unavailable' } };
   if (!grant?.siteIds.includes(cloudId)) return UNAUTHORIZED;
+  if (version === 'servicedeskapi') return handleServiceDesk(method, rest, q, ctx, site, grant);
 
   if (rest === 'search') return method === 'GET' || method === 'POST' ? REMOVED : { status: 405 };
   for (const route of ROUTES) {

@@ -1,0 +1,72 @@
+import type { TransformSpec } from './index';
+
+// Jira Service Management sanitization in the spirit of Psoxy's Jira Cloud rules: every person
+// (reporter, comment author, participant, organization member, and the people of a queue's issues)
+// keeps a pseudonymized account id and email address; names, avatars and the `_links` of a person
+// (their URLs carry the raw account id) are redacted. Free text goes too: comment bodies and the
+// values of a request's fields, which hold `[~accountid:...]` mentions in Service Management's
+// plain-text rendering. Endpoints without people return `null`: nothing to change.
+
+export type EndpointKey =
+  | 'jsm-servicedesks'
+  | 'jsm-servicedesk'
+  | 'jsm-request-types'
+  | 'jsm-requests'
+  | 'jsm-request'
+  | 'jsm-request-comments'
+  | 'jsm-request-participants'
+  | 'jsm-request-sla'
+  | 'jsm-request-status'
+  | 'jsm-queues'
+  | 'jsm-queue-issues'
+  | 'jsm-organizations'
+  | 'jsm-organization-users';
+
+/** A Service Management user object: the one shape that holds `accountId`. */
+const PERSON = '$..[?(@.accountId)]';
+const PERSON_REDACT = [`${PERSON}.displayName`, `${PERSON}._links`, `${PERSON}.name`, `${PERSON}.key`];
+const PERSON_PSEUDONYMIZE = ['$..accountId', '$..emailAddress'];
+
+const PEOPLE: TransformSpec = { redact: PERSON_REDACT, pseudonymize: PERSON_PSEUDONYMIZE };
+
+/** A request, alone or in a page, with whatever `expand` embedded (comments, participants). */
+const REQUEST: TransformSpec = {
+  redact: [
+    ...PERSON_REDACT,
+    '$..requestFieldValues[*].value',
+    '$..requestFieldValues[*].renderedValue',
+    '$..comments.values[*].body',
+    '$..comments.values[*].renderedBody',
+  ],
+  pseudonymize: PERSON_PSEUDONYMIZE,
+};
+
+export const JIRA_SERVICE_MANAGEMENT_TRANSFORMS: Record<EndpointKey, TransformSpec | null> = {
+  'jsm-servicedesks': null,
+  'jsm-servicedesk': null,
+  'jsm-request-types': null,
+  'jsm-requests': REQUEST,
+  'jsm-request': REQUEST,
+  'jsm-request-comments': {
+    redact: [...PERSON_REDACT, '$.values[*].body', '$.values[*].renderedBody'],
+    pseudonymize: PERSON_PSEUDONYMIZE,
+  },
+  'jsm-request-participants': PEOPLE,
+  'jsm-request-sla': null,
+  'jsm-request-status': null,
+  // a queue's JQL may name people by account id
+  'jsm-queues': { redact: ['$.values[*].jql'] },
+  // Jira issue beans (REST v2 shape): user objects there carry `self` links with the account id
+  'jsm-queue-issues': {
+    redact: [
+      '$.values[*].fields.summary',
+      '$.values[*].fields.description',
+      '$.values[*]..displayName',
+      '$.values[*]..avatarUrls',
+      '$.values[*].fields..self',
+    ],
+    pseudonymize: ['$.values[*]..accountId', '$.values[*]..emailAddress'],
+  },
+  'jsm-organizations': null,
+  'jsm-organization-users': PEOPLE,
+};
