@@ -134,6 +134,8 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
         acceptEncoding: transform ? null : req.headers.get('accept-encoding'),
       });
 
+    // A transformed endpoint without its salt fails before anything is fetched.
+    const salt = transform ? await loadSalt() : '';
     let token = await tokens.accessToken();
     let res = await send(token.token);
     if (isRejection(res, token.token)) {
@@ -163,7 +165,7 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
       return new Response(JSON.stringify({ error }), { status: res.status, headers: res.headers });
     }
     const body = await upstream.buffer(res.body);
-    const output = applyTransform(transform, parseJson(body, res.status), await loadSalt());
+    const output = applyTransform(transform, parseJson(body, res.status), salt);
     return new Response(JSON.stringify(output), { status: res.status, headers: res.headers });
 
     function isRejection(r: UpstreamResponse, used: string): boolean {

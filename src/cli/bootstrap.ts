@@ -50,6 +50,7 @@ export async function bootstrap(flags: BootstrapFlags): Promise<void> {
       throw new BootstrapError('--scopes must include offline_access, or Atlassian issues no refresh token.');
     }
 
+    const interactive = flags.code === undefined && flags.redirectedUrl === undefined;
     const code =
       flags.code ??
       codeFrom(flags.redirectedUrl, undefined) ??
@@ -65,11 +66,14 @@ export async function bootstrap(flags: BootstrapFlags): Promise<void> {
       redirectUri: flags.redirectUri,
       cloudId: flags.cloudId,
       requestedScopes: scopes,
-      chooseSite: (sites) =>
-        ask().choose(
-          'The grant reaches several Jira sites; which one should the proxy serve?',
-          sites.map((s) => ({ name: `${s.name} ${s.url} (${s.id})`, value: s.id })),
-        ),
+      // Only a run that asks questions picks a site; a scripted one must say --cloud-id.
+      chooseSite: interactive
+        ? (sites) =>
+            ask().choose(
+              'The grant reaches several Jira sites; which one should the proxy serve?',
+              sites.map((s) => ({ name: `${s.name} ${s.url} (${s.id})`, value: s.id })),
+            )
+        : undefined,
     });
     console.log(`Token family installed in ${store.description}`);
     console.log(`  site:     ${family.site.url} (cloud id ${family.site.id})`);
