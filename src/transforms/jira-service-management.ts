@@ -56,16 +56,14 @@ export const JIRA_SERVICE_MANAGEMENT_TRANSFORMS: Record<EndpointKey, TransformSp
   'jsm-request-status': null,
   // a queue's JQL may name people by account id
   'jsm-queues': { redact: ['$.values[*].jql'] },
-  // Jira issue beans (REST v2 shape): user objects there carry `self` links with the account id
+  // Jira issue beans (REST v2 shape): there a user's `self` link and avatars hold the account id
   'jsm-queue-issues': {
     redact: [
       '$.values[*].fields.summary',
       '$.values[*].fields.description',
-      '$.values[*]..displayName',
-      '$.values[*]..avatarUrls',
-      '$.values[*].fields..self',
+      ...['displayName', 'avatarUrls', 'self', 'name', 'key'].map((key) => `${PERSON}.${key}`),
     ],
-    pseudonymize: ['$.values[*]..accountId', '$.values[*]..emailAddress'],
+    pseudonymize: PERSON_PSEUDONYMIZE,
   },
   'jsm-organizations': null,
   'jsm-organization-users': PEOPLE,
