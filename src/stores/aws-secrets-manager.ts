@@ -11,7 +11,7 @@ import {
 import { awsClientConfig } from './aws-client';
 import { awsErrorName, awsStoreError } from './aws-errors';
 import { isLive, newClaim, parseClaim } from './aws-lock';
-import { isPlaceholder, type SecretStore, type StoredValue, StoreError } from './store';
+import { readEach, type SecretStore, type StoredValue, StoreError } from './store';
 
 const STORE = 'aws-secrets-manager';
 const CURRENT = 'AWSCURRENT';
@@ -41,14 +41,7 @@ export class SecretsManagerStore implements SecretStore {
 
   async read(names: readonly string[]): Promise<Map<string, StoredValue>> {
     // BatchGetSecretValue needs its own permission (and ListSecrets-style scoping); per-name calls in parallel.
-    const unique = [...new Set(names)];
-    const values = await Promise.all(unique.map((name) => this.get(name)));
-    const out = new Map<string, StoredValue>();
-    unique.forEach((name, i) => {
-      const stored = values[i];
-      if (stored && !isPlaceholder(stored.value)) out.set(name, stored);
-    });
-    return out;
+    return readEach(names, (name) => this.get(name));
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type protos, SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { PassThroughClient } from 'google-auth-library';
 import { logger } from '../log';
-import { isPlaceholder, type SecretStore, type StoredValue, StoreError } from './store';
+import { readEach, type SecretStore, type StoredValue, StoreError } from './store';
 
 type Secret = protos.google.cloud.secretmanager.v1.ISecret;
 type ClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;
@@ -155,14 +155,7 @@ export class GcpSecretManagerStore implements SecretStore {
 
   /** One list and one access per name, every name in parallel. */
   async read(names: readonly string[]): Promise<Map<string, StoredValue>> {
-    const unique = [...new Set(names)];
-    const values = await Promise.all(unique.map((name) => this.get(name)));
-    const out = new Map<string, StoredValue>();
-    unique.forEach((name, i) => {
-      const stored = values[i];
-      if (stored && !isPlaceholder(stored.value)) out.set(name, stored);
-    });
-    return out;
+    return readEach(names, (name) => this.get(name));
   }
 
   /**

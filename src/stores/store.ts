@@ -57,3 +57,18 @@ export function isPlaceholder(value: string): boolean {
   const v = value.trim();
   return v === '' || /fill me/i.test(v) || v === '__PLACEHOLDER__';
 }
+
+/** For stores without a batch read: one `get` per distinct name, in parallel; placeholders count as missing. */
+export async function readEach(
+  names: readonly string[],
+  get: (name: string) => Promise<StoredValue | undefined>,
+): Promise<Map<string, StoredValue>> {
+  const unique = [...new Set(names)];
+  const values = await Promise.all(unique.map(get));
+  const out = new Map<string, StoredValue>();
+  unique.forEach((name, i) => {
+    const stored = values[i];
+    if (stored && !isPlaceholder(stored.value)) out.set(name, stored);
+  });
+  return out;
+}
