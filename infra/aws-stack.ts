@@ -430,7 +430,7 @@ export class AwsProxyStack extends TerraformStack {
       description: 'Seed the token family, then call the deployed proxy (from the repository root).',
       value: [
         '# 1. Seed the token family (the annual consent; asks for the Atlassian app client id and secret):',
-        `SECRET_STORE=${store.stringValue} SECRET_PREFIX=${v.secretPrefix.stringValue} AWS_REGION=${region.stringValue} ${kmsEnv}JIRA_CLOUD_ID=${v.jiraCloudId.stringValue} npx jira-token-proxy bootstrap`,
+        `SECRET_STORE=${store.stringValue} SECRET_PREFIX=${v.secretPrefix.stringValue} AWS_REGION=${region.stringValue} ${kmsEnv}JIRA_CLOUD_ID=${v.jiraCloudId.stringValue} npx jira-token-proxy bootstrap --redirect-uri http://localhost:8080/callback`,
         '# 2. Health and example calls, signed as the caller role:',
         `npx jira-token-proxy test-calls --url ${url.functionUrl} --role-arn ${callerRole.arn} --region ${region.stringValue}`,
         '# 3. A scheduled refresh, now:',

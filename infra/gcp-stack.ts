@@ -353,7 +353,7 @@ export class GcpProxyStack extends TerraformStack {
       description: 'Seed the token family, then call the deployed proxy (from the repository root).',
       value: [
         '# 1. Seed the token family (the annual consent; asks for the Atlassian app client id and secret):',
-        `SECRET_STORE=gcp-secret-manager SECRET_PREFIX=${v.secretPrefix.stringValue} GCP_PROJECT=${project.stringValue} JIRA_CLOUD_ID=${v.jiraCloudId.stringValue} npx jira-token-proxy bootstrap`,
+        `SECRET_STORE=gcp-secret-manager SECRET_PREFIX=${v.secretPrefix.stringValue} GCP_PROJECT=${project.stringValue} JIRA_CLOUD_ID=${v.jiraCloudId.stringValue} npx jira-token-proxy bootstrap --redirect-uri http://localhost:8080/callback`,
         '# 2. Health and example calls, with an ID token of an invoker (you need roles/iam.serviceAccountTokenCreator on it):',
         `npx jira-token-proxy test-calls --url ${fn.url} --impersonate ${Fn.element(invokers.listValue, 0)}`,
         '# 3. A scheduled refresh, now:',
