@@ -51,7 +51,7 @@ export const logger = new Logger({
 });
 
 // Metrics must reach the log-based alarms whatever LOG_LEVEL says, so they have their own child.
-let metricsLogger = logger.createChild({ logLevel: 'INFO' });
+let metricsLogger = logger.createChild({ logLevel: envLevel === 'silent' ? 'SILENT' : 'INFO' });
 
 let debugging = envLevel === 'debug';
 
