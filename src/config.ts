@@ -91,6 +91,7 @@ const schema = z.object({
   ),
   UPSTREAM_TIMEOUT_SECONDS: withDefault(int(1, 900), 25),
   LOCK_TTL_SECONDS: withDefault(int(5, 300), 60),
+  SANDBOX_TOKEN_LIFETIME_SECONDS: withDefault(int(10, 86_400), 600),
   MAX_RESPONSE_BYTES: withDefault(int(1024, 1024 * 1024 * 1024), 20 * 1024 * 1024),
 });
 
@@ -112,6 +113,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   upstreamTimeoutMs: number;
   lockTtlMs: number;
+  /** Access-token lifetime of the built-in sandbox in `serve`'s sandbox mode. */
+  sandboxTokenLifetimeSeconds: number;
   maxResponseBytes: number;
 }
 
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
     lockTtlMs: e.LOCK_TTL_SECONDS * 1000,
+    sandboxTokenLifetimeSeconds: e.SANDBOX_TOKEN_LIFETIME_SECONDS,
     maxResponseBytes: e.MAX_RESPONSE_BYTES,
   };
 }

@@ -69,8 +69,7 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
 async function startSandboxMode(base: Config) {
   // The sandbox is a separate program: only this CLI path loads it.
   const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
-  const lifetime = Number(process.env.SANDBOX_TOKEN_LIFETIME_SECONDS ?? 600);
-  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: lifetime });
+  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: base.sandboxTokenLifetimeSeconds });
   const secretFile = join(dirname(base.secretFile), 'sandbox-secrets.json');
   await rm(secretFile, { force: true });
   const config: Config = {
