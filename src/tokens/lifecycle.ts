@@ -253,7 +253,8 @@ export class TokenLifecycle {
         );
       }
       await sleep(this.#o.pollMs);
-      state = await this.#read();
+      // Waiting only needs the access token; the full read comes after taking the lock.
+      state = { ...state, access: await this.#readAccessToken() };
       const fresh = state.access;
       if (fresh && fresh.token !== rejected && this.#fresh(fresh)) {
         metric('lockWaitMs', this.#o.now() - started);
@@ -453,12 +454,23 @@ export class TokenLifecycle {
     const id = got.get(n.CLIENT_ID)?.value;
     const secret = got.get(n.CLIENT_SECRET)?.value;
     const accessRaw = got.get(n.ACCESS_TOKEN)?.value;
+    const access = accessRaw ? parseAccessToken(accessRaw) : undefined;
+    // The stored value is JSON around the token: the token itself must be known to the redactor.
+    registerSecret(access?.token);
     return {
-      access: accessRaw ? parseAccessToken(accessRaw) : undefined,
+      access,
       refresh: got.get(n.REFRESH_TOKEN),
       client: id && secret ? { clientId: id.trim(), clientSecret: secret.trim() } : undefined,
       family: this.#family,
     };
+  }
+
+  async #readAccessToken(): Promise<AccessToken | undefined> {
+    const name = this.#o.names.ACCESS_TOKEN;
+    const raw = (await this.#guard(() => this.#o.store.read([name]))).get(name)?.value;
+    const access = raw ? parseAccessToken(raw) : undefined;
+    registerSecret(access?.token);
+    return access;
   }
 
   /** Store failures become the contract's `store_unavailable`, naming the store's own message. */
