@@ -52,6 +52,7 @@ const LOCK_WAIT_MS = 75_000;
 
 export async function installFamily(o: InstallOptions): Promise<InstalledFamily> {
   const now = o.now ?? Date.now;
+  registerSecret(o.credentials.clientSecret);
   const grant = await exchange(o);
   registerSecret(grant.accessToken);
   registerSecret(grant.refreshToken);
