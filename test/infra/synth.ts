@@ -1,4 +1,5 @@
-import { Testing } from 'cdktf';
+import { rmSync } from 'node:fs';
+import { type App, Testing } from 'cdktf';
 import { AwsProxyStack } from '../../infra/aws-stack';
 import { GcpProxyStack } from '../../infra/gcp-stack';
 
@@ -6,12 +7,22 @@ import { GcpProxyStack } from '../../infra/gcp-stack';
 // biome-ignore lint/suspicious/noExplicitAny: Terraform JSON is walked dynamically by the tests.
 export type Tf = Record<string, any>;
 
+/** Testing.app() writes to a fresh temp directory it never removes: synth there, then clean up. */
+function synth(build: (app: App) => Parameters<typeof Testing.synth>[0]): Tf {
+  const app = Testing.app();
+  try {
+    return JSON.parse(Testing.synth(build(app)));
+  } finally {
+    rmSync(app.outdir, { recursive: true, force: true });
+  }
+}
+
 export function synthAws(): Tf {
-  return JSON.parse(Testing.synth(new AwsProxyStack(Testing.app(), 'aws')));
+  return synth((app) => new AwsProxyStack(app, 'aws'));
 }
 
 export function synthGcp(): Tf {
-  return JSON.parse(Testing.synth(new GcpProxyStack(Testing.app(), 'gcp')));
+  return synth((app) => new GcpProxyStack(app, 'gcp'));
 }
 
 /** Every string anywhere in the document, with its JSON path. */
