@@ -41,6 +41,8 @@ export interface AppDeps {
   now?: () => number;
 }
 
+// Jira's answer when the token is valid but the grant lacks the endpoint's scope.
+const SCOPE_MISMATCH = /scope does not match/i;
 const REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
 // Unique per process (random prefix) and cheap per request (a counter).
 const ID_PREFIX = randomBytes(6).toString('base64url');
@@ -139,8 +141,13 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     let token = await tokens.accessToken();
     let res = await send(token.token);
     if (isRejection(res, token.token)) {
+      const body = await upstream.buffer(res.body);
+      if (res.status === 401 && SCOPE_MISMATCH.test(body.toString('utf8'))) {
+        // The token is fine; the grant lacks a scope. A refresh would not help, and refreshing
+        // on every such call would hammer the token endpoint.
+        return new Response(new Uint8Array(body), { status: 401, headers: res.headers });
+      }
       // One retry with a newer token (another instance's, or a refresh); never a loop.
-      res.body.resume();
       token = await tokens.replaceRejected(token.token);
       res = await send(token.token);
     }

@@ -136,6 +136,21 @@ describe('token lifecycle', () => {
     expect(p.sandbox.stats().refreshes).toBe(1);
   });
 
+  it("Jira's 401 for a missing scope is passed back without refreshing (no token endpoint hammering)", async () => {
+    const rules =
+      'endpoints:\n  - id: members\n    path: /rest/api/3/group/member\n    query: { groupName: null }\n';
+    const p = await proxy({
+      env: { RULES: rules },
+      scopes: ['read:jira-user', 'read:jira-work', 'offline_access'],
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await get(p, '/rest/api/3/group/member?groupName=x');
+      expect(res.status).toBe(401);
+      expect(await res.text()).toContain('scope does not match');
+    }
+    expect(p.sandbox.stats().refreshes).toBe(0);
+  });
+
   it('invalid_grant: 503 token_family_expired naming bootstrap, no hammering, recovers after a bootstrap', async () => {
     const clock = testClock();
     const p = await proxy({ sandbox: { now: clock.now }, now: clock.now });
