@@ -52,7 +52,7 @@ export class StoreError extends Error {
   }
 }
 
-/** Values Psoxy's Terraform (e.g. "TODO: fill me") and ours seed before the bootstrap: "not set yet". */
+/** Placeholder values (Psoxy's Terraform seeds a "fill me" text) mean "not set yet": no bootstrap has run. */
 export function isPlaceholder(value: string): boolean {
   const v = value.trim();
   return v === '' || /fill me/i.test(v) || v === '__PLACEHOLDER__';
