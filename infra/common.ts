@@ -26,12 +26,8 @@ export const PLACEHOLDER = 'fill me: run npx jira-token-proxy bootstrap';
 export const UPSTREAM_TIMEOUT_SECONDS = 25;
 export const FUNCTION_TIMEOUT_SECONDS = 30;
 
-/** Metrics the proxy logs as `{"metric": name, "value": n}` lines. */
-export const METRICS = {
-  refresh: 'tokenRefresh',
-  refreshFailure: 'tokenRefreshFailure',
-  daysLeft: 'tokenFamilyDaysLeft',
-} as const;
+/** Metrics the proxy logs as `{"metric": name, "value": n}` lines: the code's own list. */
+export { METRIC as METRICS } from '../src/metric-names';
 export const DAYS_LEFT_ALARM = 30;
 
 /**

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { MetricName } from './metric-names';
 
 /**
  * One structured JSON logger (Powertools) for every runtime. Redaction sits in the JSON
@@ -66,12 +67,6 @@ export function setLogLevel(level: Level): void {
   metricsLogger = logger.createChild({ logLevel: level === 'silent' ? 'SILENT' : 'INFO' });
 }
 
-export type MetricName =
-  | 'tokenRefresh'
-  | 'tokenRefreshFailure'
-  | 'tokenFamilyDaysLeft'
-  | 'lockWaitMs'
-  | 'writeBackRetry';
 
 /** A metric as a log line (`metric`, `value`): CloudWatch and Cloud Logging turn these into metrics. */
 export function metric(name: MetricName, value: number, fields: Record<string, string | number> = {}): void {

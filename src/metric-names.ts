@@ -1,0 +1,27 @@
+/**
+ * Every metric the proxy emits, one meaning each. The log lines carry these names
+ * (`{"metric": name, "value": n}`); the infra stacks build their log-based metrics, alarms and
+ * dashboards from this same list, so a renamed metric cannot leave an alarm watching nothing.
+ */
+export const METRIC = {
+  /** One per successful refresh (the refresh token rotated). */
+  refresh: 'tokenRefresh',
+  /** One per failed refresh (after its retries), whatever the cause. */
+  refreshFailure: 'tokenRefreshFailure',
+  /** Atlassian rejected the refresh token (invalid_grant, unauthorized_client): the family is dead. */
+  refreshRejected: 'tokenRefreshRejected',
+  /** A rotated refresh token could not be saved; it is held in memory and retried. */
+  writeBackFailure: 'writeBackFailure',
+  /** One store write retried inside a write-back. */
+  writeBackRetry: 'writeBackRetry',
+  /** A request answered store_unavailable. */
+  storeUnavailable: 'storeUnavailable',
+  /** Days left of the family's 365; on every refresh and every scheduled run. */
+  daysLeft: 'tokenFamilyDaysLeft',
+  /** Time a request waited for another instance's refresh. */
+  lockWaitMs: 'lockWaitMs',
+  /** Jira rejected a token that was just issued: refreshing again would not help (site access, scopes). */
+  upstreamRejected: 'upstreamTokenRejected',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
