@@ -1,8 +1,10 @@
 import type { ResponseSchema } from './schema-filter';
 
-// The allow-lists Psoxy's Jira Cloud rules put on issue responses (`search/jql` pages and single
-// issues): what survives is ids, types, statuses, dates, counts and the people involved (to be
-// pseudonymized). Summaries, descriptions, labels, custom fields and issue keys do not.
+// The allow-lists the pseudonymized Jira Cloud set puts on responses. Issue responses (`search/jql`
+// pages and single issues) follow Psoxy's: what survives is ids, types, statuses, dates, counts and
+// the people involved (to be pseudonymized). Summaries, descriptions, environments, labels, custom
+// fields, issue keys and every rich-text body do not. Comment and worklog pages keep their bodies'
+// structure only (see RICH_TEXT).
 
 const text: ResponseSchema = { type: 'string' };
 const integer: ResponseSchema = { type: 'integer' };
@@ -122,3 +124,79 @@ export const SEARCH_PAGE_SCHEMA: ResponseSchema = object({
   startAt: integer,
   total: integer,
 });
+
+/**
+ * What an Atlassian Document Format body keeps: each node's `type` and `content`, and the account id
+ * a `mention` names in `attrs.id` (pseudonymized like any account id). Every other attribute (link
+ * and card URLs, media ids and alt text, emoji names, status text, dates), every mark and every
+ * `text` is dropped, as is the document's `version`: the node tree is all that remains.
+ */
+const RICH_TEXT_DEFINITIONS: Record<string, ResponseSchema> = {
+  adfNode: {
+    type: 'object',
+    properties: { type: text, content: array({ $ref: '#/definitions/adfNode' }) },
+    discriminator: { propertyName: 'type', mapping: { mention: '#/definitions/adfMention' } },
+  },
+  adfMention: object({ type: text, attrs: object({ id: text }) }),
+};
+const richText: ResponseSchema = { $ref: '#/definitions/adfNode' };
+
+/** A comment's or worklog's author, as the unfiltered endpoints showed it less name, avatar and link. */
+const author = object({
+  accountId: text,
+  accountType: text,
+  active: flag,
+  emailAddress: text,
+  locale: text,
+  timeZone: text,
+});
+
+/** A `GET /issue/{id}/comment` page (v3). */
+export const COMMENT_PAGE_SCHEMA: ResponseSchema = {
+  ...object({
+    comments: array(
+      object({
+        author,
+        body: richText,
+        created: text,
+        id: text,
+        jsdAuthorCanSeeRequest: flag,
+        jsdPublic: flag,
+        self: text,
+        updateAuthor: author,
+        updated: text,
+        visibility,
+      }),
+    ),
+    maxResults: integer,
+    startAt: integer,
+    total: integer,
+  }),
+  definitions: RICH_TEXT_DEFINITIONS,
+};
+
+/** A `GET /issue/{id}/worklog` page (v3). */
+export const WORKLOG_PAGE_SCHEMA: ResponseSchema = {
+  ...object({
+    maxResults: integer,
+    startAt: integer,
+    total: integer,
+    worklogs: array(
+      object({
+        author,
+        comment: richText,
+        created: text,
+        id: text,
+        issueId: text,
+        self: text,
+        started: text,
+        timeSpent: text,
+        timeSpentSeconds: integer,
+        updateAuthor: author,
+        updated: text,
+        visibility,
+      }),
+    ),
+  }),
+  definitions: RICH_TEXT_DEFINITIONS,
+};

@@ -1,11 +1,16 @@
 import type { TransformSpec } from './index';
-import { ISSUE_SCHEMA, SEARCH_PAGE_SCHEMA } from './jira-cloud-schemas';
+import {
+  COMMENT_PAGE_SCHEMA,
+  ISSUE_SCHEMA,
+  SEARCH_PAGE_SCHEMA,
+  WORKLOG_PAGE_SCHEMA,
+} from './jira-cloud-schemas';
 
 // Psoxy's Jira Cloud sanitization, endpoint by endpoint, so its users can switch to this proxy
 // without their pipelines noticing: account ids and email addresses pseudonymized; display names,
-// avatars, `self` links, descriptions, comment and worklog text and changelog values redacted.
-// Comments, worklogs, single issues and search pages are the v3 shapes (ADF bodies): a v2 body is
-// a plain string that these paths do not remove, so the rules must only allow `/rest/api/3` there.
+// avatars, `self` links, descriptions and changelog values redacted; comment and worklog bodies
+// reduced to their structure. Comments, worklogs, single issues and search pages are the v3 shapes
+// (ADF bodies), and the rules only allow `/rest/api/3` there.
 
 export type EndpointKey =
   | 'users'
@@ -82,27 +87,14 @@ export const JIRA_CLOUD_TRANSFORMS: Record<EndpointKey, TransformSpec> = {
       '$.values[*]..tmpToAccountId',
     ],
   },
+  // allow-lists: a rich-text body keeps its node tree and its mentions' account ids, nothing else
   'issue-comment': {
-    redact: [
-      '$.comments[*]..avatarUrls',
-      '$.comments[*].author..self',
-      '$.comments[*].updateAuthor..self',
-      '$.comments[*]..displayName',
-      // the words of an ADF body (text nodes, and a mention's "@Name") go; its structure stays
-      '$.comments[*]..text',
-      '$.comments[*]..renderedBody',
-    ],
+    responseSchema: COMMENT_PAGE_SCHEMA,
+    // `body..id` is, after the schema, only a mention's account id
     pseudonymize: ['$.comments[*]..accountId', '$.comments[*].body..id', '$.comments[*]..emailAddress'],
   },
   'issue-worklog': {
-    redact: [
-      '$.worklogs[*]..avatarUrls',
-      '$.worklogs[*].author..self',
-      '$.worklogs[*].updateAuthor..self',
-      '$.worklogs[*]..displayName',
-      '$.worklogs[*]..text',
-      '$.worklogs[*]..summary',
-    ],
+    responseSchema: WORKLOG_PAGE_SCHEMA,
     pseudonymize: ['$.worklogs[*]..accountId', '$.worklogs[*]..emailAddress', '$.worklogs[*]..comment..id'],
   },
   'project-search': {

@@ -67,7 +67,7 @@ describe('JIRA_CLOUD_TRANSFORMS', () => {
     expect(comments[0].author.accountId).toBe(kim);
     expect(comments[1].author.accountId).toBe(bo);
     const mentionNode = comments[0].body.content[0].content[1];
-    expect(mentionNode).toStrictEqual({ type: 'mention', attrs: { id: ana, accessLevel: '' } });
+    expect(mentionNode).toStrictEqual({ type: 'mention', attrs: { id: ana } });
     expect(sanitize('myself').accountId).toBe(ana);
     expect(sanitize('issue').fields.assignee.accountId).toBe(ana);
     expect(sanitize('issue-worklog').worklogs[0].comment.content[0].content[1].attrs.id).toBe(kim);

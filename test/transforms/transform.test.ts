@@ -190,11 +190,91 @@ describe('compileTransform: responseSchema', () => {
     [{ type: 'date' }, 'unsupported type "date"'],
     [
       { type: 'object', properties: { a: { $ref: '#/definitions/x' } } },
-      'at $.a: unsupported keyword "$ref"',
+      'at $.a: $ref "#/definitions/x" names no entry',
+    ],
+    [{ type: 'object', properties: { a: { $ref: 'https://example.com/s.json' } } }, 'names no entry'],
+    [
+      {
+        $ref: '#/definitions/a',
+        definitions: { a: { $ref: '#/definitions/b' }, b: { $ref: '#/definitions/a' } },
+      },
+      'loops',
+    ],
+    [{ type: 'object', properties: { a: { definitions: {} } } }, 'definitions are read at the root only'],
+    [{ type: 'object', discriminator: { propertyName: 'type' } }, 'discriminator must be'],
+    [
+      {
+        type: 'object',
+        discriminator: { propertyName: 'type', mapping: { x: '#' } },
+      },
+      'must not have a discriminator itself',
     ],
     [{ type: 'array', items: 'string' }, 'at $[] must be an object'],
   ])('rejects the schema %j', (schema, message) => {
     expect(() => compileTransform({ responseSchema: schema as never })).toThrow(message);
+  });
+});
+
+describe('compileTransform: recursive schemas ($ref, definitions, discriminator)', () => {
+  // a tree of nodes where a "leaf" keeps its label and every other node only its kind and children
+  const transform = compileTransform({
+    responseSchema: {
+      type: 'object',
+      properties: { root: { $ref: '#/definitions/node' } },
+      definitions: {
+        node: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string' },
+            children: { type: 'array', items: { $ref: '#/definitions/node' } },
+          },
+          discriminator: { propertyName: 'kind', mapping: { leaf: '#/definitions/leaf' } },
+        },
+        leaf: { type: 'object', properties: { kind: { type: 'string' }, label: { type: 'string' } } },
+      },
+    },
+  });
+
+  it('follows $ref at every depth and picks the mapped schema by the discriminating property', () => {
+    const body = {
+      drop: 1,
+      root: {
+        kind: 'branch',
+        label: 'gone',
+        children: [
+          { kind: 'leaf', label: 'kept', children: [{ kind: 'leaf' }] },
+          {
+            kind: 'branch',
+            children: [{ kind: 'branch', label: 'gone', children: [{ kind: 'leaf', label: 'deep' }] }],
+          },
+          { kind: 'toString', label: 'gone' },
+          { kind: ['leaf'], label: 'gone' },
+        ],
+      },
+    };
+    expect(transform.apply(body, SALT)).toStrictEqual({
+      root: {
+        kind: 'branch',
+        children: [
+          { kind: 'leaf', label: 'kept' },
+          { kind: 'branch', children: [{ kind: 'branch', children: [{ kind: 'leaf', label: 'deep' }] }] },
+          { kind: 'toString' },
+          { kind: null },
+        ],
+      },
+    });
+  });
+
+  it('# refers to the root schema', () => {
+    const nested = compileTransform({
+      responseSchema: { type: 'object', properties: { id: { type: 'string' }, child: { $ref: '#' } } },
+    });
+    expect(nested.apply({ id: 'a', x: 1, child: { id: 'b', x: 2, child: { id: 'c' } } }, SALT)).toStrictEqual(
+      {
+        id: 'a',
+        child: { id: 'b', child: { id: 'c' } },
+      },
+    );
   });
 });
 
