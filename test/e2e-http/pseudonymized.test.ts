@@ -11,6 +11,15 @@ import {
   readGolden,
   startPseudonymizingProxy,
 } from '../golden/capture';
+import {
+  AUTHOR_ID,
+  MENTIONED_ID,
+  PROBES,
+  RICH_DOC,
+  type RichTextGolden,
+  readRichTextGolden,
+  startRichTextRun,
+} from '../golden/rich-text';
 import type { TestProxy } from '../helpers/proxy';
 import { header, sendRaw } from './wire';
 
@@ -269,5 +278,106 @@ describe('bodies the transforms cannot read', () => {
     expect(res.status).toBe(500);
     expect(res.body).not.toContain('Priya');
     expect(res.body).not.toContain('<html');
+  });
+});
+
+describe('rich-text bodies (ADF) keep their structure only', () => {
+  let captured: (RichTextGolden & { body: string })[];
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const run = await startRichTextRun({ existingSandbox: sandbox });
+    close = run.close;
+    captured = await run.capture();
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+  const byEndpoint = (endpoint: string) => captured.find((c) => c.endpoint === endpoint) as RichTextGolden;
+  // a token is random-looking base64url and may hold any short string by chance
+  const withoutTokens = (text: string) => text.replace(/t~[A-Za-z0-9_-]{43}/g, '<token>');
+
+  it('every endpoint answers as its golden file says', () => {
+    const golden = readRichTextGolden();
+    expect(captured.map((c) => c.endpoint)).toEqual(golden.map((g) => g.endpoint));
+    for (const [i, c] of captured.entries()) {
+      expect(c.original, `the fixture changed: ${REGENERATE}`).toEqual(golden[i]?.original);
+      expect(c.pseudonymized, `${c.endpoint}: the proxy's output changed: ${REGENERATE}`).toEqual(
+        golden[i]?.pseudonymized,
+      );
+      expect(c.body).toBe(JSON.stringify(golden[i]?.pseudonymized));
+    }
+  });
+
+  it.each(['issue-comment', 'issue-worklog', 'issue', 'search-jql'])(
+    '%s: no probe value appears anywhere in the answer',
+    (endpoint) => {
+      const c = captured.find((x) => x.endpoint === endpoint) as RichTextGolden & { body: string };
+      // each probe is really in what the upstream sent, so this test can fail
+      const sent = JSON.stringify(captured.map((x) => x.original)).toLowerCase();
+      expect(PROBES.filter((p) => !sent.includes(p.toLowerCase()))).toEqual([]);
+      expect(JSON.stringify(c.original)).toContain('probe.alice@corp.example');
+      const answer = withoutTokens(c.body).toLowerCase();
+      expect(PROBES.filter((p) => answer.includes(p.toLowerCase()))).toEqual([]);
+    },
+  );
+
+  type Node = { type?: unknown; content?: Node[]; attrs?: Record<string, unknown> };
+  const tree = (node: Node): unknown => ({
+    type: node.type,
+    ...(node.content ? { content: node.content.map(tree) } : {}),
+  });
+  function* nodes(node: Node): Generator<Node> {
+    yield node;
+    for (const child of node.content ?? []) yield* nodes(child);
+  }
+
+  it('comment and worklog bodies keep the whole node tree, and nothing but type, content and a mention id', () => {
+    const comments = byEndpoint('issue-comment').pseudonymized as { comments: { body: Node }[] };
+    const worklogs = byEndpoint('issue-worklog').pseudonymized as { worklogs: { comment: Node }[] };
+    const bodies = [...comments.comments.map((c) => c.body), ...worklogs.worklogs.map((w) => w.comment)];
+    expect(bodies).toHaveLength(3);
+    for (const body of bodies) {
+      expect(tree(body)).toEqual(tree(RICH_DOC as Node));
+      for (const node of nodes(body)) {
+        const allowed = node.type === 'mention' ? ['attrs', 'type'] : ['content', 'type'];
+        expect(
+          Object.keys(node).filter((k) => !allowed.includes(k)),
+          String(node.type),
+        ).toEqual([]);
+        if (node.type === 'mention') expect(Object.keys(node.attrs ?? {})).toEqual(['id']);
+      }
+    }
+  });
+
+  it("a mention's account id gets the same token as that person's accountId elsewhere", () => {
+    const page = byEndpoint('issue-comment').pseudonymized as {
+      comments: { author: { accountId: string }; body: Node }[];
+    };
+    const [first] = page.comments;
+    const mentioned = [...nodes(first?.body ?? {})]
+      .filter((n) => n.type === 'mention')
+      .map((n) => n.attrs?.id);
+    expect(mentioned).toEqual([
+      pseudonymOf(MENTIONED_ID, GOLDEN_SALT),
+      pseudonymOf(AUTHOR_ID, GOLDEN_SALT),
+      pseudonymOf(MENTIONED_ID, GOLDEN_SALT),
+    ]);
+    expect(mentioned[1]).toBe(first?.author.accountId);
+  });
+
+  it('issue and search answers drop description, environment, rich-text custom fields and rendered fields', () => {
+    for (const endpoint of ['issue', 'search-jql']) {
+      const body = JSON.stringify(byEndpoint(endpoint).pseudonymized);
+      for (const key of [
+        'description',
+        'environment',
+        'customfield_10050',
+        'renderedFields',
+        '"body"',
+        '"comment"',
+      ]) {
+        expect(body, `${endpoint} holds ${key}`).not.toContain(key);
+      }
+    }
   });
 });
