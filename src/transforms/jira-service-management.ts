@@ -22,9 +22,19 @@ export type EndpointKey =
   | 'jsm-organizations'
   | 'jsm-organization-users';
 
-/** A Service Management user object: the one shape that holds `accountId`. */
-const PERSON = '$..[?(@.accountId)]';
-const PERSON_REDACT = [`${PERSON}.displayName`, `${PERSON}._links`, `${PERSON}.name`, `${PERSON}.key`];
+/**
+ * Every person object: one holding any of a user's identifying keys, whatever its value. A person
+ * whose `accountId` is "", null or missing (a customer without an account, a deleted user) is still
+ * a person, and loses name and links like any other. (A bare `@.key` in a filter tests that the key
+ * exists, as in Jayway; see jsonpath.ts.)
+ */
+const PERSON = '$..[?(@.accountId || @.emailAddress || @.displayName)]';
+/**
+ * One path for all of a person's keys: paths are evaluated one after the other, and a person who had
+ * only `displayName` to show for it would no longer be found once that was removed.
+ */
+const personKeys = (...keys: string[]) => `${PERSON}[${keys.map((key) => `'${key}'`).join(',')}]`;
+const PERSON_REDACT = [personKeys('displayName', '_links', 'name', 'key')];
 const PERSON_PSEUDONYMIZE = ['$..accountId', '$..emailAddress'];
 
 const PEOPLE: TransformSpec = { redact: PERSON_REDACT, pseudonymize: PERSON_PSEUDONYMIZE };
@@ -61,7 +71,7 @@ export const JIRA_SERVICE_MANAGEMENT_TRANSFORMS: Record<EndpointKey, TransformSp
     redact: [
       '$.values[*].fields.summary',
       '$.values[*].fields.description',
-      ...['displayName', 'avatarUrls', 'self', 'name', 'key'].map((key) => `${PERSON}.${key}`),
+      personKeys('displayName', 'avatarUrls', 'self', 'name', 'key'),
     ],
     pseudonymize: PERSON_PSEUDONYMIZE,
   },

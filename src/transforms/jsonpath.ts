@@ -1,9 +1,11 @@
 import { JSONPath } from 'jsonpath-plus';
+import { filterEnd, forJsonPathPlus, quoteEnd } from './jayway';
 
 // JSONPath as Psoxy's rules write it (Jayway syntax): `$`, `.name`, `..name`, `.*`, `[*]`, `['name']`,
 // `[0]`, `[0:2]`, `[a,b]` unions and `[?(...)]` filters. Evaluation is jsonpath-plus; compiling checks
 // the syntax strictly first, because jsonpath-plus itself accepts nearly any string and would make a
-// typo in a rule match nothing, silently letting data through.
+// typo in a rule match nothing, silently letting data through. Where jsonpath-plus reads Jayway's
+// syntax differently, the expression is rewritten to Jayway's meaning first (jayway.ts).
 
 export interface CompiledPath {
   readonly expression: string;
@@ -22,11 +24,17 @@ const INDEX_OR_SLICE = /^-?\d*(?::-?\d*){0,2}$/;
 
 /** Checks `expression` and prepares it once; throws an Error naming the expression when it is bad. */
 export function compileJsonPath(expression: string): CompiledPath {
-  const problem = syntaxProblem(expression);
+  let problem = syntaxProblem(expression);
+  let evaluated = expression;
+  try {
+    if (!problem) evaluated = forJsonPathPlus(expression);
+  } catch (error) {
+    problem = (error as Error).message;
+  }
   if (problem) throw new Error(`invalid JSONPath ${JSON.stringify(expression)}: ${problem}`);
   // warms jsonpath-plus's parse cache so requests never parse the expression again
-  JSONPath.toPathArray(expression);
-  return { expression };
+  JSONPath.toPathArray(evaluated);
+  return { expression: evaluated };
 }
 
 /** Removes every node `path` matches: object keys are deleted, array elements spliced out. */
@@ -177,32 +185,4 @@ function bracketItemOk(item: string): boolean {
   // jsonpath-plus reads `[-1]` as a property named "-1", not Jayway's last element: `[-1:]` says it
   if (/^-\d+$/.test(item)) return false;
   return item !== '' && item !== ':' && INDEX_OR_SLICE.test(item);
-}
-
-// Position of the `)` matching the `(` at `open`, skipping quoted text; -1 when unbalanced.
-function filterEnd(expression: string, open: number): number {
-  let depth = 0;
-  for (let pos = open; pos < expression.length; pos++) {
-    const char = expression[pos];
-    if (char === "'" || char === '"') {
-      const close = quoteEnd(expression, pos);
-      if (close === -1) return -1;
-      pos = close;
-    } else if (char === '(') {
-      depth++;
-    } else if (char === ')') {
-      depth--;
-      if (depth === 0) return pos;
-    }
-  }
-  return -1;
-}
-
-function quoteEnd(expression: string, open: number): number {
-  const quote = expression[open];
-  for (let pos = open + 1; pos < expression.length; pos++) {
-    if (expression[pos] === '\\') pos++;
-    else if (expression[pos] === quote) return pos;
-  }
-  return -1;
 }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRules } from '../../src/rules';
 import { PSOXY_SCOPES, SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
@@ -64,6 +66,11 @@ afterAll(async () => {
   await Promise.all([plain?.close(), pseudonymizing?.close()]);
   await sandbox?.close();
 });
+
+const tokenOf = (text: string) =>
+  `t~${createHash('sha256')
+    .update(text + SALT, 'utf8')
+    .digest('base64url')}`;
 
 /** API calls the sandbox has received so far (token calls aside). */
 const apiCalls = () => sandbox.requests.filter((r) => r.rawPath.startsWith('/ex/'));
@@ -157,11 +164,6 @@ describe('jira-service-management-pseudonymized through serve', () => {
     people = JSON.parse((await call(plain, '/rest/api/3/users?maxResults=1000')).text) as Person[];
   });
 
-  const tokenOf = (text: string) =>
-    `t~${createHash('sha256')
-      .update(text + SALT, 'utf8')
-      .digest('base64url')}`;
-
   it.each(CASES)(
     '%s: the same request upstream, no address, name or raw account id in the answer',
     async (...c) => {
@@ -225,5 +227,109 @@ describe('jira-service-management-pseudonymized through serve', () => {
     ]) {
       expect((await call(pseudonymizing, target)).text).toBe((await call(plain, target)).text);
     }
+  });
+});
+
+describe('jira-service-management-pseudonymized: people without an account id', () => {
+  // Jira as a loopback server answering what the test sets; tokens still come from the sandbox
+  let fake: Server;
+  let answer: unknown;
+  let proxy: TestProxy;
+  beforeAll(async () => {
+    fake = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    proxy = await startProxy({
+      existingSandbox: sandbox,
+      scopes: [...PSOXY_SCOPES, ...JSM_SCOPES],
+      env: {
+        RULE_SET: 'jira-service-management-pseudonymized',
+        ATLASSIAN_API_URL: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`,
+      },
+    });
+    await proxy.store.write(secretNames(proxy.config.secretPrefix).SALT, SALT);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    fake?.closeAllConnections();
+    await new Promise((r) => fake?.close(r));
+  });
+
+  const customer = (accountId?: string | null) => ({
+    ...(accountId === undefined ? {} : { accountId }),
+    emailAddress: 'Probe.Customer@Corp.Example',
+    displayName: 'Probe Customer Name',
+    active: true,
+    timeZone: 'Europe/Oslo',
+    _links: {
+      jiraRest: 'https://probe.atlassian.net/rest/api/2/user?accountId=probe-raw-id',
+      avatarUrls: { '48x48': 'https://probe-avatar.example/c.png' },
+      self: 'https://probe.atlassian.net/rest/api/2/user?accountId=probe-raw-id',
+    },
+  });
+  const PROBES = ['Probe Customer', 'Probe.Customer@', 'probe-raw-id', 'probe-avatar', 'probe.atlassian.net'];
+  const page = (values: unknown[]) => ({
+    size: values.length,
+    start: 0,
+    limit: 50,
+    isLastPage: true,
+    values,
+  });
+
+  it.each([
+    ['jsm-request-participants', '/rest/servicedeskapi/request/SUP-4/participant'],
+    ['jsm-organization-users', '/rest/servicedeskapi/organization/1/user'],
+  ])(
+    '%s: accountId "", null and missing lose name, address and links like anyone else',
+    async (_id, target) => {
+      const { displayName: _name, ...nameless } = customer(null);
+      answer = page([
+        customer(''),
+        customer(null),
+        customer(),
+        nameless,
+        customer('5b10ac8d82e05b22cc7d4ef5'),
+      ]);
+      expect(PROBES.every((p) => JSON.stringify(answer).includes(p))).toBe(true);
+      const res = await call(proxy, target);
+      expect(res.status, res.text.slice(0, 200)).toBe(200);
+      expect(PROBES.filter((p) => res.text.includes(p))).toEqual([]);
+      const { values } = JSON.parse(res.text) as { values: Record<string, unknown>[] };
+      const address = `${tokenOf('probe.customer@corp.example')}@Corp.Example`;
+      expect(values).toEqual([
+        { accountId: null, emailAddress: address, active: true, timeZone: 'Europe/Oslo' },
+        { accountId: null, emailAddress: address, active: true, timeZone: 'Europe/Oslo' },
+        { emailAddress: address, active: true, timeZone: 'Europe/Oslo' },
+        { accountId: null, emailAddress: address, active: true, timeZone: 'Europe/Oslo' },
+        {
+          accountId: tokenOf('5b10ac8d82e05b22cc7d4ef5'),
+          emailAddress: address,
+          active: true,
+          timeZone: 'Europe/Oslo',
+        },
+      ]);
+    },
+  );
+
+  it('a request whose reporter has no account id', async () => {
+    answer = {
+      issueId: '10004',
+      issueKey: 'SUP-4',
+      reporter: customer(),
+      _links: { self: 'https://site/req/10004' },
+    };
+    const res = await call(proxy, '/rest/servicedeskapi/request/SUP-4');
+    expect(PROBES.filter((p) => res.text.includes(p))).toEqual([]);
+    expect(JSON.parse(res.text)).toEqual({
+      issueId: '10004',
+      issueKey: 'SUP-4',
+      reporter: {
+        emailAddress: `${tokenOf('probe.customer@corp.example')}@Corp.Example`,
+        active: true,
+        timeZone: 'Europe/Oslo',
+      },
+      _links: { self: 'https://site/req/10004' },
+    });
   });
 });

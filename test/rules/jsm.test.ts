@@ -242,6 +242,34 @@ describe('jira-service-management-pseudonymized', () => {
     expect(leaks(member, 4)).toEqual([]);
   });
 
+  it('a person whose accountId is "", null or missing is still a person: name, links and key go', () => {
+    const { accountId: _id, ...withoutId } = person(7);
+    const people = [{ ...person(7), accountId: '' }, { ...person(7), accountId: null }, withoutId];
+    const noAddress = people.map(({ emailAddress: _e, ...p }) => p);
+    const noName = people.map(({ displayName: _d, ...p }) => p);
+    for (const target of [
+      '/rest/servicedeskapi/request/SUP-1/participant',
+      '/rest/servicedeskapi/organization/1/user',
+    ]) {
+      const out = transformOf(target).apply(page([...people, ...noAddress, ...noName]), SALT) as {
+        values: Record<string, unknown>[];
+      };
+      expect(leaks(out, 7), `${target}: ${JSON.stringify(out)}`).toEqual([]);
+      for (const p of out.values) {
+        expect(Object.keys(p).filter((k) => ['displayName', '_links', 'name', 'key'].includes(k))).toEqual(
+          [],
+        );
+        expect(p.accountId ?? null).toBeNull();
+      }
+    }
+    const request = transformOf('/rest/servicedeskapi/request/SUP-1').apply(
+      { issueKey: 'SUP-1', reporter: { ...person(8), accountId: null }, _links: { self: 'r' } },
+      SALT,
+    );
+    expect(leaks(request, 8)).toEqual([]);
+    expect(request).toMatchObject({ _links: { self: 'r' }, reporter: { accountId: null, active: true } });
+  });
+
   it('queue JQL and the summaries and people of queue issues', () => {
     const queues = transformOf('/rest/servicedeskapi/servicedesk/1/queue').apply(
       page([{ id: '1', name: 'Mine', jql: 'assignee = 5b10a2844c20165700ede25', fields: ['summary'] }]),

@@ -81,6 +81,43 @@ describe('compileTransform: redact', () => {
     });
   });
 
+  it('reads a bare @.key in a filter as "the key exists", whatever its value, as Jayway does', () => {
+    const rows = {
+      rows: [
+        { id: '' },
+        { id: null },
+        { id: 0 },
+        { id: false },
+        { id: 'x' },
+        { other: 1 },
+        'text',
+        null,
+        { a: null },
+      ],
+    };
+    expect(compileTransform({ redact: ['$.rows[?(@.id)]'] }).apply(rows, SALT)).toStrictEqual({
+      rows: [{ other: 1 }, 'text', null, { a: null }],
+    });
+    expect(
+      compileTransform({ redact: ["$.rows[?(@.other || @['id'] == 'never')]"] }).apply(rows, SALT),
+    ).toStrictEqual({ rows: rows.rows.filter((r) => !(r && typeof r === 'object' && 'other' in r)) });
+    // a nested path exists only when each step before it is an object
+    const nested = { rows: [{ a: { b: null } }, { a: null }, { a: {} }, { a: 'b' }] };
+    expect(compileTransform({ redact: ['$.rows[?(@.a.b)]'] }).apply(nested, SALT)).toStrictEqual({
+      rows: [{ a: null }, { a: {} }, { a: 'b' }],
+    });
+  });
+
+  it("selects each name of a quoted union ['a','b'], as Jayway does", () => {
+    const body = { rows: [{ a: 1, b: 2, 'c-d': 3, e: 4 }] };
+    expect(compileTransform({ redact: ["$.rows[*]['a', 'c-d']"] }).apply(body, SALT)).toStrictEqual({
+      rows: [{ b: 2, e: 4 }],
+    });
+    expect(() => compileTransform({ redact: ["$.rows[*]['a','x y']"] })).toThrow(
+      /invalid JSONPath .*: the union names "x y", which only a path of its own can select/,
+    );
+  });
+
   it('returns null when the root itself is redacted', () => {
     expect(compileTransform({ redact: ['$'] }).apply({ a: 1 }, SALT)).toBeNull();
   });
