@@ -124,8 +124,15 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     requestId: string,
     nodeStreams: boolean,
   ): Promise<Response> {
-    const url = `${config.apiUrl}${decision.upstreamPath}${decision.upstreamQuery}`;
     const transform = decision.transform;
+    if (transform && req.method === 'HEAD') {
+      // The GET it stands for, less the body: only GET's body shows what the transform makes of
+      // it (and Jira need not answer HEAD at all)
+      const get = await proxy(new Request(req.url, { headers: req.headers }), decision, requestId, false);
+      await get.body?.cancel();
+      return new Response(null, { status: get.status, headers: get.headers });
+    }
+    const url = `${config.apiUrl}${decision.upstreamPath}${decision.upstreamQuery}`;
     const send = (accessToken: string) =>
       upstream.send({
         method: req.method,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox';
 import {
@@ -379,5 +379,63 @@ describe('rich-text bodies (ADF) keep their structure only', () => {
         expect(body, `${endpoint} holds ${key}`).not.toContain(key);
       }
     }
+  });
+});
+
+describe('HEAD on a pseudonymized endpoint', () => {
+  /** Every byte the server sends for one request on a connection it then closes. */
+  function rawExchange(method: string, target: string): Promise<string> {
+    const { hostname, port } = new URL(proxy.url);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(
+          `${method} ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    });
+  }
+  const IGNORED = new Set([
+    'date',
+    'content-length',
+    'transfer-encoding',
+    'x-request-id',
+    'connection',
+    'keep-alive',
+  ]);
+  // names only: the rate-limit values move between two calls
+  const headersOf = (r: Awaited<ReturnType<typeof sendRaw>>) =>
+    [...r.headers.keys()].filter((name) => !IGNORED.has(name)).sort();
+
+  it.each(Object.entries(CASES))(
+    '%s answers with the status and headers of GET, and no body',
+    async (_, target) => {
+      const before = sandbox.requests.length;
+      const head = await sendRaw(proxy.url, 'HEAD', target);
+      const methods = sandbox.requests.slice(before).filter((r) => r.rawPath !== '/oauth/token');
+      // Jira need not answer HEAD (the sandbox does not): the proxy asks for the GET it stands for
+      expect(methods.map((r) => r.method)).toEqual(['GET']);
+      const get = await sendRaw(proxy.url, 'GET', target);
+      expect(head.status).toBe(200);
+      expect(head.status).toBe(get.status);
+      expect(headersOf(head)).toEqual(headersOf(get));
+      expect(headersOf(head)).toContain('x-ratelimit-remaining');
+      expect(header(head, 'content-type')).toBe(header(get, 'content-type'));
+      expect(header(head, 'etag')).toBe(header(get, 'etag'));
+      const raw = await rawExchange('HEAD', target);
+      expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe('');
+    },
+  );
+
+  it('an upstream error keeps its status on HEAD too', async () => {
+    const target = '/rest/api/3/issue/NOPE-999999';
+    const get = await sendRaw(proxy.url, 'GET', target);
+    const head = await sendRaw(proxy.url, 'HEAD', target);
+    expect(get.status).toBe(404);
+    expect(head.status).toBe(404);
+    expect(header(head, 'content-type')).toBe('application/json');
   });
 });
