@@ -1,5 +1,5 @@
 import type { CompiledTransform } from '../transforms';
-import { type CanonicalTarget, canonicalise, encodeValue, type Refusal } from './canonical';
+import { type CanonicalTarget, canonicalise, encodeValue, MAX_QUERY_LENGTH, type Refusal } from './canonical';
 import { type CompiledEndpoint, matchesPath } from './compile';
 
 export type Decision =
@@ -63,6 +63,15 @@ export function decide(
   let upstreamQuery = '';
   for (const { name, value } of target.query) {
     upstreamQuery += `${upstreamQuery === '' ? '?' : '&'}${name}=${encodeValue(value)}`;
+  }
+  // The limit holds for what is sent: re-encoding can triple a value (a raw "(" goes as "%28").
+  if (upstreamQuery.length - 1 > MAX_QUERY_LENGTH) {
+    return {
+      ok: false,
+      status: 414,
+      code: 'bad_request',
+      message: `the query string is longer than ${MAX_QUERY_LENGTH} once encoded for Jira`,
+    };
   }
   return {
     ok: true,

@@ -75,3 +75,24 @@ describe('legitimate corpus', () => {
     }
   });
 });
+
+describe('the query length limit holds for what is sent upstream', () => {
+  it('a query that fits once encoded goes up encoded; one more character is refused with 414', () => {
+    const fits = rules.decide('GET', `/rest/api/3/search/jql?jql=${'('.repeat(2729)}`, undefined);
+    expect(fits).toMatchObject({ ok: true, upstreamQuery: `?jql=${'%28'.repeat(2729)}` });
+    expect(fits.ok && fits.upstreamQuery.length - 1).toBe(8191);
+    const over = rules.decide('GET', `/rest/api/3/search/jql?jql=${'('.repeat(2730)}`, undefined);
+    expect(over).toEqual({
+      ok: false,
+      status: 414,
+      code: 'bad_request',
+      message: 'the query string is longer than 8192 once encoded for Jira',
+    });
+  });
+
+  it('8,000 raw "(" pass the raw limit but would go upstream as 24 KB: refused', () => {
+    const target = `/rest/api/3/search/jql?jql=${'('.repeat(8000)}`;
+    expect(canonicalise(target, CLOUD_ID).ok).toBe(true);
+    expect(rules.decide('GET', target, undefined)).toMatchObject({ ok: false, status: 414 });
+  });
+});

@@ -43,6 +43,10 @@ export function fill(text: string, cloudId = CLOUD_ID): string {
 const J = '/ex/jira/{cloudId}';
 const LONG_PATH = `/rest/api/3/${'a'.repeat(2100)}`;
 const LONG_QUERY = `/rest/api/3/search/jql?jql=${'x'.repeat(8200)}`;
+/** Short enough as sent by the caller, about 24 KB once each "(" is re-encoded as "%28". */
+const LONG_ONCE_ENCODED = `/rest/api/3/search/jql?jql=${'('.repeat(8000)}`;
+/** The longest query of "(" that still fits once encoded: `jql=` and 2729 x `%28` is 8191 characters. */
+const FITS_ONCE_ENCODED = '('.repeat(2729);
 const MANY_PARAMS = `/rest/api/3/users?${Array.from({ length: 65 }, (_, i) => `startAt=${i}`).join('&')}`;
 
 type Row = [method: string, target: string, why: string, status?: 400 | 403 | 414];
@@ -215,6 +219,14 @@ const RULE_ROWS: Row[] = [
   ['GET', '/rest/api/3/users?startAt', 'parameter without a value'],
   ['GET', '/rest/api/3/users?startAt=0%230', 'encoded # in a value'],
   ['GET', '/oauth/token/accessible-resources?x=1', 'parameter on the gateway path'],
+  // the length limit holds for what goes upstream, after re-encoding
+  ['GET', LONG_ONCE_ENCODED, 'query string over the limit once re-encoded', 414],
+  [
+    'GET',
+    `/rest/api/3/search/jql?jql=${FITS_ONCE_ENCODED}(`,
+    'one character over the limit once re-encoded',
+    414,
+  ],
 ];
 
 const OFF_WIRE = /[^\u0021-\u007e]/;
