@@ -1,6 +1,6 @@
 import { type CompiledPath, compileJsonPath, removeMatches, replaceMatches } from './jsonpath';
 import { pseudonymize } from './pseudonym';
-import { checkResponseSchema, filterBySchema, type ResponseSchema } from './schema-filter';
+import { filterBySchema, prepareResponseSchema, type ResponseSchema } from './schema-filter';
 
 export { pseudonymize } from './pseudonym';
 export type { ResponseSchema } from './schema-filter';
@@ -29,8 +29,7 @@ export interface CompiledTransform {
 export function compileTransform(spec: TransformSpec): CompiledTransform {
   const redact = compileList(spec.redact, 'redact');
   const pseudonymizePaths = compileList(spec.pseudonymize, 'pseudonymize');
-  const schema = spec.responseSchema;
-  if (schema !== undefined) checkResponseSchema(schema);
+  const schema = spec.responseSchema === undefined ? undefined : prepareResponseSchema(spec.responseSchema);
 
   return {
     apply(body, salt) {

@@ -70,6 +70,9 @@ function checkDiscriminator(value: unknown, at: string, root: unknown): void {
     if (target.discriminator !== undefined) {
       throw new Error(`${where} mapping ${name}: the mapped schema must not have a discriminator itself`);
     }
+    if (target.type !== 'object') {
+      throw new Error(`${where} mapping ${name}: the mapped schema must be of type object`);
+    }
   }
 }
 
@@ -99,14 +102,59 @@ function resolveRef(ref: unknown, root: ResponseSchema, at: string): ResponseSch
   return target;
 }
 
+/**
+ * A checked schema ready to filter with: every `$ref` replaced by the schema it names (so a
+ * recursive schema becomes a cyclic graph) and each discriminator's mapping by a lookup table,
+ * so that filtering a response never resolves a name.
+ */
+export interface PreparedSchema {
+  type?: SchemaType;
+  properties?: Record<string, PreparedSchema>;
+  items?: PreparedSchema;
+  discriminator?: { propertyName: string; mapping: Map<string, PreparedSchema> };
+}
+
+/** Checks `schema` (see checkResponseSchema) and prepares it once for filterBySchema. */
+export function prepareResponseSchema(schema: unknown): PreparedSchema {
+  checkResponseSchema(schema);
+  const root = schema as ResponseSchema;
+  const prepared = new Map<ResponseSchema, PreparedSchema>();
+  const prepare = (node: ResponseSchema): PreparedSchema => {
+    const target = node.$ref === undefined ? node : checkRefChain(node.$ref, root, '$ref');
+    let out = prepared.get(target);
+    if (out) return out;
+    // every prepared node has the same four fields (one hidden class), so that reading them while
+    // filtering stays monomorphic
+    out = { type: target.type, properties: undefined, items: undefined, discriminator: undefined };
+    // registered before its children, so a schema that contains itself becomes a cycle
+    prepared.set(target, out);
+    if (target.properties !== undefined) {
+      const properties: Record<string, PreparedSchema> = {};
+      for (const [name, property] of Object.entries(target.properties)) {
+        // a schema may name an own "__proto__" key; plain assignment would set the prototype instead
+        if (name === '__proto__') {
+          Object.defineProperty(properties, name, { value: prepare(property), enumerable: true });
+        } else {
+          properties[name] = prepare(property);
+        }
+      }
+      out.properties = properties;
+    }
+    if (target.items !== undefined) out.items = prepare(target.items);
+    if (target.discriminator !== undefined) {
+      const { propertyName, mapping } = target.discriminator;
+      const choices = new Map<string, PreparedSchema>();
+      for (const [value, ref] of Object.entries(mapping)) choices.set(value, prepare({ $ref: ref }));
+      out.discriminator = { propertyName, mapping: choices };
+    }
+    return out;
+  };
+  return prepare(root);
+}
+
 /** A new value holding only what `schema` allows; `value` itself is left untouched. */
-export function filterBySchema(
-  value: unknown,
-  schema: ResponseSchema,
-  root: ResponseSchema = schema,
-): unknown {
+export function filterBySchema(value: unknown, schema: PreparedSchema): unknown {
   if (value === null || value === undefined) return null;
-  if (schema.$ref !== undefined) return filterBySchema(value, resolveRef(schema.$ref, root, '$ref'), root);
   switch (schema.type) {
     case 'string':
       return typeof value === 'string' ? value : null;
@@ -119,39 +167,31 @@ export function filterBySchema(
       return typeof value === 'boolean' ? value : null;
     case 'object': {
       if (!isPlainObject(value)) return null;
-      const mapped = schema.discriminator && mappedSchema(value, schema.discriminator, root);
-      return mapped
-        ? filterBySchema(value, mapped, root)
-        : filterObject(value, schema.properties ?? {}, root);
+      const chosen = schema.discriminator && chosenSchema(value, schema.discriminator);
+      return filterObject(value, (chosen ?? schema).properties ?? {});
     }
     case 'array':
-      return Array.isArray(value) ? filterArray(value, schema.items ?? {}, root) : null;
+      return Array.isArray(value) ? filterArray(value, schema.items ?? {}) : null;
     default:
       // no type: any scalar passes, a container does not
       return typeof value === 'object' ? null : value;
   }
 }
 
-function mappedSchema(
+function chosenSchema(
   value: Record<string, unknown>,
-  { propertyName, mapping }: NonNullable<ResponseSchema['discriminator']>,
-  root: ResponseSchema,
-): ResponseSchema | undefined {
+  { propertyName, mapping }: NonNullable<PreparedSchema['discriminator']>,
+): PreparedSchema | undefined {
   const key = value[propertyName];
-  if (typeof key !== 'string' || !Object.hasOwn(mapping, key)) return undefined;
-  return resolveRef(mapping[key], root, 'discriminator');
+  return typeof key === 'string' ? mapping.get(key) : undefined;
 }
 
-function filterObject(
-  value: Record<string, unknown>,
-  properties: Record<string, ResponseSchema>,
-  root: ResponseSchema,
-) {
+function filterObject(value: Record<string, unknown>, properties: Record<string, PreparedSchema>) {
   const kept: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     const schema = Object.hasOwn(properties, key) ? properties[key] : undefined;
     if (!schema) continue;
-    const filtered = filterBySchema(child, schema, root);
+    const filtered = filterBySchema(child, schema);
     // a response may carry an own "__proto__" key; plain assignment would set the prototype instead
     if (key === '__proto__') {
       Object.defineProperty(kept, key, {
@@ -167,10 +207,10 @@ function filterObject(
   return kept;
 }
 
-function filterArray(value: unknown[], items: ResponseSchema, root: ResponseSchema): unknown[] {
+function filterArray(value: unknown[], items: PreparedSchema): unknown[] {
   const kept: unknown[] = [];
   for (const element of value) {
-    const filtered = filterBySchema(element, items, root);
+    const filtered = filterBySchema(element, items);
     // Psoxy drops elements that filter to null rather than keeping null placeholders
     if (filtered !== null) kept.push(filtered);
   }

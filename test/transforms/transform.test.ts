@@ -246,6 +246,14 @@ describe('compileTransform: responseSchema', () => {
       },
       'must not have a discriminator itself',
     ],
+    [
+      {
+        type: 'object',
+        discriminator: { propertyName: 'type', mapping: { x: '#/definitions/s' } },
+        definitions: { s: { type: 'string' } },
+      },
+      'the mapped schema must be of type object',
+    ],
     [{ type: 'array', items: 'string' }, 'at $[] must be an object'],
   ])('rejects the schema %j', (schema, message) => {
     expect(() => compileTransform({ responseSchema: schema as never })).toThrow(message);
