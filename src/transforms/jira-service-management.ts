@@ -71,6 +71,7 @@ export const JIRA_SERVICE_MANAGEMENT_TRANSFORMS: Record<EndpointKey, TransformSp
     redact: [
       '$.values[*].fields.summary',
       '$.values[*].fields.description',
+      '$.values[*].fields.environment',
       personKeys('displayName', 'avatarUrls', 'self', 'name', 'key'),
     ],
     pseudonymize: PERSON_PSEUDONYMIZE,

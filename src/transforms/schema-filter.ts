@@ -24,7 +24,7 @@ const IGNORED = new Set(['title', 'description', 'format', 'required', 'addition
 const DEFINITION_REF = '#/definitions/';
 
 /** Throws an Error naming the location of the first keyword or type this filter cannot honour. */
-export function checkResponseSchema(schema: unknown): void {
+function checkResponseSchema(schema: unknown): void {
   checkNode(schema, '$', schema);
   const definitions = (schema as ResponseSchema).definitions;
   if (definitions !== undefined) {

@@ -283,7 +283,11 @@ describe('jira-service-management-pseudonymized', () => {
         {
           id: '10001',
           key: 'SUP-1',
-          fields: { summary: 'Person 6 locked out', reporter: { ...user, self: _links.self } },
+          fields: {
+            summary: 'Person 6 locked out',
+            environment: 'laptop of person.6@example.com',
+            reporter: { ...user, self: _links.self },
+          },
         },
       ]),
       SALT,
