@@ -26,7 +26,7 @@ export type EndpointKey =
  * Every person object: one holding any of a user's identifying keys, whatever its value. A person
  * whose `accountId` is "", null or missing (a customer without an account, a deleted user) is still
  * a person, and loses name and links like any other. (A bare `@.key` in a filter tests that the key
- * exists, as in Jayway; see jsonpath.ts.)
+ * exists, as in Jayway; see jayway.ts.)
  */
 const PERSON = '$..[?(@.accountId || @.emailAddress || @.displayName)]';
 /**
