@@ -7,7 +7,7 @@ import { createServer, type Socket } from 'node:net';
 export function whyNotBound(err: NodeJS.ErrnoException, port: number): string {
   switch (err.code) {
     case 'EADDRINUSE':
-      return `port ${port} is already in use (another jira-token-proxy running?)`;
+      return `port ${port} is already in use by another program`;
     case 'EACCES':
       return `port ${port} needs root (ports below 1024 are privileged)`;
     case 'EADDRNOTAVAIL':
@@ -19,8 +19,11 @@ export function whyNotBound(err: NodeJS.ErrnoException, port: number): string {
 
 export interface HeldPort {
   readonly port: number;
-  /** From now on connections (and those that arrived while starting) go to `server`. */
-  handTo(server: HttpServer): void;
+  /**
+   * The HTTP server takes over the bound socket (and so runs its own timeouts), and gets the
+   * connections that arrived while the proxy was starting.
+   */
+  handTo(server: HttpServer): Promise<void>;
   close(): void;
 }
 
@@ -30,13 +33,9 @@ export interface HeldPort {
  */
 export async function holdPort(port: number, host: string): Promise<HeldPort> {
   const listener = createServer({ pauseOnConnect: true });
-  let target: HttpServer | undefined;
   const early: Socket[] = [];
-  const deliver = (socket: Socket) => {
-    (target as HttpServer).emit('connection', socket);
-    socket.resume();
-  };
-  listener.on('connection', (socket) => (target ? deliver(socket) : early.push(socket)));
+  let target: HttpServer | undefined;
+  listener.on('connection', (socket) => early.push(socket));
   await new Promise<void>((resolve, reject) => {
     listener.once('error', (err: NodeJS.ErrnoException) =>
       reject(
@@ -49,13 +48,18 @@ export async function holdPort(port: number, host: string): Promise<HeldPort> {
   });
   return {
     port: (listener.address() as { port: number }).port,
-    handTo(server) {
+    async handTo(server) {
       target = server;
-      for (const socket of early.splice(0)) deliver(socket);
+      await new Promise<void>((resolve) => server.listen(listener, resolve));
+      for (const socket of early.splice(0)) {
+        server.emit('connection', socket);
+        socket.resume();
+      }
     },
     close() {
-      listener.close();
+      target?.close();
       target?.closeAllConnections();
+      listener.close();
       for (const socket of early.splice(0)) socket.destroy();
     },
   };

@@ -37,7 +37,7 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
     await sandbox?.close();
     throw err;
   }
-  held.handTo(createHttpServer(app));
+  await held.handTo(createHttpServer(app));
   const base = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
   if (sandbox) {
     console.log(`jira-token-proxy: SANDBOX MODE (no tokens stored and JIRA_CLOUD_ID unset)`);
