@@ -38,13 +38,15 @@ program
   .command('serve')
   .description('run the proxy on a local HTTP server (sandbox mode when nothing is configured)')
   .option('--port <n>', 'port (default: PORT or 8787)', port)
-  .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1'))
+  .addOption(
+    new Option('--host <addr>', 'address to listen on (0.0.0.0: every interface)').default('127.0.0.1'),
+  )
   .action(async (o: { port?: number; host: string }) => (await import('./serve')).serve(o));
 
 program
   .command('refresh')
   .description('refresh the access token if due (what the schedule runs)')
-  .option('--json', 'print the report as JSON')
+  .option('--json', 'only JSON on stdout, errors included ({"error": {"code", "message"}})')
   .action(async (o: { json?: boolean }) => (await import('./refresh')).refresh(o));
 
 program
