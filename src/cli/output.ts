@@ -1,4 +1,5 @@
 import { ConfigError } from '../config';
+import { whyNotBound } from './ports';
 
 /**
  * What the CLI writes where. stdout carries the command's answer and nothing else, so it can be
@@ -42,5 +43,13 @@ export function describeFailure(err: unknown): { code: string; message: string }
   if (e.name === 'ProxyError' && typeof e.code === 'string') return { code: e.code, message: e.message };
   if (e.name === 'StoreError') return { code: 'store_unavailable', message: e.message };
   if (e.name === 'BootstrapError') return { code: 'bootstrap_failed', message: e.message };
+  const listen = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (listen.syscall === 'listen' && listen.port !== undefined) {
+    const why = whyNotBound(listen, listen.port);
+    return {
+      code: 'port_unavailable',
+      message: `cannot listen on ${listen.address}:${listen.port}: ${why}; choose another port with --port N`,
+    };
+  }
   return { code: 'failed', message: e.message };
 }

@@ -98,7 +98,11 @@ function proxyUrl(given: string): URL {
   const trimmed = given.trim().replace(/\/+$/, '');
   // `localhost:8787` parses as a URL with scheme "localhost:", so the scheme is checked first.
   if (!/^https?:\/\//i.test(trimmed)) {
-    throw new Error(`--url ${given} has no http:// or https:// in front: try --url http://${trimmed}`);
+    throw new Error(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)
+        ? `--url ${given}: the proxy is reached over http:// or https:// only`
+        : `--url ${given} has no http:// or https:// in front: try --url http://${trimmed}`,
+    );
   }
   try {
     return new URL(trimmed);

@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,22 @@ describe('the CLI entry', () => {
     const r = await run.done;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
+  });
+
+  it('sandbox --port on a busy port: exit 1, one line naming it and --port', async () => {
+    const busy = await new Promise<Server>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const { port } = busy.address() as { port: number };
+    try {
+      const r = await runCli(['sandbox', '--port', String(port)], {}).done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `jira-token-proxy: cannot listen on 127.0.0.1:${port}: port ${port} is already in use by another program; choose another port with --port N\n`,
+      );
+    } finally {
+      busy.close();
+    }
   });
 
   it('test-calls --url without a scheme: exit 1, one line with what to type', async () => {
