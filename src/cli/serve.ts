@@ -45,7 +45,7 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
     console.log(`  try: curl ${base}/rest/api/3/myself`);
     console.log('  for the CLI in another terminal (status, refresh), first:');
     console.log(
-      `  export SECRET_FILE=${config.secretFile} ATLASSIAN_AUTH_URL=${sandbox.url} ATLASSIAN_API_URL=${sandbox.url}`,
+      `  export SECRET_FILE=${shellWord(config.secretFile)} ATLASSIAN_AUTH_URL=${sandbox.url} ATLASSIAN_API_URL=${sandbox.url}`,
     );
   } else {
     console.log(
@@ -64,6 +64,9 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+/** A value as one shell word, so the printed export line can be pasted as it is. */
+const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
 
 async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudId: string | undefined }> {
   const store = await createStore(config);
