@@ -41,7 +41,9 @@ async function startSandboxServe(): Promise<{ run: CliRun; url: string; port: st
   return { run, url: url as string, port: port as string, banner };
 }
 
-describe('serve in sandbox mode', () => {
+// Each test starts two or three CLI processes (tsx compiles each): more than the default 20 s
+// on a busy machine.
+describe('serve in sandbox mode', { timeout: 60_000 }, () => {
   it('a second start on the same port: exit 1, one line naming the port and --port/PORT; the first keeps working', async () => {
     const first = await startSandboxServe();
     const sandboxFile = /token family in (\S+)/.exec(first.banner)?.[1] as string;
