@@ -98,6 +98,9 @@ export async function bootstrap(flags: BootstrapFlags): Promise<void> {
   }
 }
 
+/** The redirect URI every guide registers; the one to suggest when the default cannot listen. */
+const SUGGESTED_REDIRECT = 'http://localhost:8080/callback';
+
 /** Prints the authorize URL, then takes the redirect from the loopback listener or a pasted URL. */
 async function consent(
   authUrl: string,
@@ -108,7 +111,18 @@ async function consent(
 ): Promise<string> {
   const state = randomBytes(16).toString('base64url');
   const url = authorizeUrl({ authUrl, clientId, scopes, redirectUri, state });
-  const listener = isLoopbackRedirect(redirectUri) ? await listenForRedirect(redirectUri, state) : undefined;
+  const listener = isLoopbackRedirect(redirectUri)
+    ? await listenForRedirect(redirectUri, state).catch((err: Error) => {
+        const instead =
+          redirectUri === SUGGESTED_REDIRECT
+            ? 'free the port and run again'
+            : `run again with --redirect-uri ${SUGGESTED_REDIRECT} (registered as a callback URL in the Atlassian app)`;
+        process.stderr.write(
+          `Cannot catch the redirect on ${redirectUri}: ${err.message}. Paste the redirected URL below, or ${instead}.\n`,
+        );
+        return undefined;
+      })
+    : undefined;
   process.stderr.write(
     `\nOpen this URL in a browser, sign in as the account the proxy should act as, and Accept:\n\n  ${url}\n\n`,
   );
@@ -117,13 +131,40 @@ async function consent(
   try {
     const redirected = await Promise.race([
       ...(listener ? [listener.redirected.then((u) => u.toString())] : []),
-      ask().ask('Or paste the URL the browser was redirected to:', pasted.signal),
+      askForRedirect(ask, state, pasted.signal),
     ]);
     return codeFrom(redirected, state) as string;
   } finally {
     pasted.abort(new Error('redirect received'));
     listener?.close();
   }
+}
+
+/** Asks for the redirected URL until one is whole: a cut-off paste is said, then asked again. */
+async function askForRedirect(ask: () => Prompter, state: string, signal: AbortSignal): Promise<string> {
+  for (;;) {
+    const answer = await ask().ask('Or paste the URL the browser was redirected to:', signal);
+    const problem = incomplete(answer, state);
+    if (!problem) return answer;
+    process.stderr.write(`${problem}; paste the whole address from the browser's address bar.\n`);
+  }
+}
+
+/** Why a pasted redirect cannot be the whole URL, if it cannot. */
+function incomplete(pasted: string, state: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(pasted.trim());
+  } catch {
+    return 'That is not a URL';
+  }
+  if (url.searchParams.has('error')) return undefined;
+  const got = url.searchParams.get('state');
+  if (!url.searchParams.get('code')) return 'That URL has no code: it looks cut off';
+  // A state that is the start of ours is ours, cut short; any other is another run's.
+  if (!got || (got.length < state.length && state.startsWith(got)))
+    return "That URL's state is cut short: it looks cut off";
+  return undefined;
 }
 
 /** The code from a redirected URL; every failure is one line saying what to do. */

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../config';
+import { checkAwsRegion, loadConfig } from '../config';
+import { describeFailure, printJson, quietOnClosedPipe, reserveStdoutForJson } from './output';
 
 /** `jira-token-proxy <command>`: every command loads only what it needs. */
 
@@ -14,21 +16,37 @@ const port = (v: string) => {
   return n;
 };
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Commands that open the secret store: an AWS store's region is checked before they start. */
+const STORE_COMMANDS = new Set(['serve', 'refresh', 'bootstrap', 'authorize-url', 'status']);
+let json = false;
+
 const program = new Command('jira-token-proxy')
   .description('Token-refresh proxy for Jira Cloud (OAuth 2.0 3LO with rotating refresh tokens)')
-  .showHelpAfterError();
+  .version(version, '-V, --version', 'print the version')
+  .showHelpAfterError()
+  .hook('preAction', async (_, command) => {
+    json = Boolean(command.opts().json);
+    if (json) reserveStdoutForJson();
+    if (STORE_COMMANDS.has(command.name())) await checkAwsRegion(loadConfig());
+  });
 
 program
   .command('serve')
   .description('run the proxy on a local HTTP server (sandbox mode when nothing is configured)')
   .option('--port <n>', 'port (default: PORT or 8787)', port)
-  .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1'))
+  .addOption(
+    new Option('--host <addr>', 'address to listen on (0.0.0.0: every interface)').default('127.0.0.1'),
+  )
   .action(async (o: { port?: number; host: string }) => (await import('./serve')).serve(o));
 
 program
   .command('refresh')
   .description('refresh the access token if due (what the schedule runs)')
-  .option('--json', 'print the report as JSON')
+  .option('--json', 'only JSON on stdout, errors included ({"error": {"code", "message"}})')
   .action(async (o: { json?: boolean }) => (await import('./refresh')).refresh(o));
 
 program
@@ -37,12 +55,14 @@ program
   .option('--port <n>', 'port', port, 8788)
   .action(async (o: { port: number }) => (await import('../sandbox/cli')).runSandboxCommand(o));
 
+quietOnClosedPipe();
 try {
   (await import('./operator')).registerOperatorCommands(program);
   await program.parseAsync(process.argv);
 } catch (err) {
-  // One line saying what to do; never a stack trace or a value.
-  const message = err instanceof ConfigError ? `configuration: ${err.message}` : (err as Error).message;
-  console.error(`jira-token-proxy: ${message}`);
+  // One line saying what to do (a JSON error under --json); never a stack trace or a value.
+  const failure = describeFailure(err);
+  if (json) printJson({ error: failure });
+  else console.error(`jira-token-proxy: ${failure.message}`);
   process.exitCode = 1;
 }

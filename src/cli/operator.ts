@@ -9,7 +9,11 @@ export function registerOperatorCommands(program: Command): void {
     .option('--client-secret <secret>', 'Atlassian app client secret (default: from the store, else asked)')
     .option('--code <code>', 'authorization code from the redirect')
     .option('--redirected-url <url>', 'the whole URL the browser was redirected to')
-    .option('--redirect-uri <uri>', "the app's callback URL", 'http://localhost')
+    .option(
+      '--redirect-uri <uri>',
+      "the app's callback URL; on a loopback one the CLI catches the redirect (port 80 needs root: use http://localhost:8080/callback)",
+      'http://localhost',
+    )
     .option('--cloud-id <id>', 'the Jira site, when the grant reaches several')
     .option(
       '--scopes <scopes>',
@@ -28,13 +32,16 @@ export function registerOperatorCommands(program: Command): void {
   program
     .command('status')
     .description('token family health from the store (never values); exit 0 healthy, 1 broken, 2 warning')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'only JSON on stdout, errors included ({"error": {"code", "message"}})')
     .action(async (o) => (await import('./status')).status(o));
 
   program
     .command('test-calls')
     .description('call a deployed proxy: health and the example API calls, as a table')
-    .requiredOption('--url <url>', 'the proxy URL (Lambda function URL, Cloud Function URL, or local)')
+    .requiredOption(
+      '--url <url>',
+      'the proxy URL with its scheme (Lambda function URL, Cloud Function URL, or http://localhost:8787)',
+    )
     .option('--role-arn <arn>', 'AWS: role to assume for signing (the caller role)')
     .option('--region <region>', 'AWS: region for SigV4 (default: from the function URL or AWS_REGION)')
     .option('--sigv4', 'sign with SigV4 even if the URL is not a Lambda function URL')

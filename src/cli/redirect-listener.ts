@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { whyNotBound } from './ports';
 
 /**
  * Catches the OAuth redirect when the redirect URI is a loopback URL (`http://localhost[:port]`),
@@ -23,11 +24,14 @@ const page = (title: string, text: string) =>
   `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
   `<body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${text}</p></body>`;
 
-/** Listens on the redirect URI's port on both loopback addresses; undefined if it cannot bind. */
+/**
+ * Listens on the redirect URI's port on both loopback addresses (either is enough: a machine may
+ * have no IPv6). When neither binds, throws why (port in use, privileged port) in words.
+ */
 export async function listenForRedirect(
   redirectUri: string,
   expectedState: string,
-): Promise<RedirectListener | undefined> {
+): Promise<RedirectListener> {
   const target = new URL(redirectUri);
   const port = Number(target.port || 80);
   const path = target.pathname || '/';
@@ -54,15 +58,19 @@ export async function listenForRedirect(
     );
     settle(url);
   };
+  const failures: NodeJS.ErrnoException[] = [];
   for (const host of ['127.0.0.1', '::1']) {
     const server = createServer(handler);
     const bound = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
+      server.once('error', (err) => {
+        failures.push(err);
+        resolve(false);
+      });
       server.listen(port, host, () => resolve(true));
     });
     if (bound) servers.push(server);
   }
-  if (servers.length === 0) return undefined;
+  if (servers.length === 0) throw new Error(whyNotBound(failures[0] as NodeJS.ErrnoException, port));
   return {
     redirected,
     close: () => {

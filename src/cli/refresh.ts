@@ -1,11 +1,12 @@
 import { createRuntime } from '../runtime';
+import { printJson } from './output';
 
 /** `refresh`: refresh the token family if due; exit 1 when it cannot. */
 export async function refresh(o: { json?: boolean }): Promise<void> {
   const { app } = await createRuntime();
   try {
     const report = await app.refresh();
-    if (o.json) console.log(JSON.stringify(report));
+    if (o.json) printJson(report);
     else {
       console.log(
         `${report.refreshed ? 'refreshed' : 'not due'}: access token valid until ${new Date(report.accessTokenExpiresAt).toISOString()}` +

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type Config, loadConfig } from '../config';
-import { createHttpServer, listen } from '../http-adapter';
+import { createHttpServer } from '../http-adapter';
 import { logger } from '../log';
 import { createRuntime } from '../runtime';
 import { secretNames } from '../secrets';
@@ -9,29 +9,44 @@ import { createStore } from '../stores';
 import { TokenClient } from '../tokens/atlassian';
 import { installFamily } from '../tokens/bootstrap';
 import { parseFamily } from '../tokens/values';
+import { holdPort } from './ports';
 
 /**
  * `serve`: the proxy on node:http. With no tokens in the store and no JIRA_CLOUD_ID, it runs in
- * sandbox mode: the built-in Atlassian sandbox on loopback, a fresh token family in a separate
- * file store, so a first `npm start` shows a real request going through.
+ * sandbox mode: the built-in Atlassian sandbox on loopback, a fresh token family in a file store
+ * of its own, so a first `npm start` shows a real request going through.
  */
 export async function serve(opts: { port?: number; host: string }): Promise<void> {
   let config = loadConfig();
-  if (opts.port !== undefined) config = { ...config, port: opts.port };
-  const stored = config.jiraCloudId ? undefined : await storedState(config);
-  // After a bootstrap into the local store, the family's own site is the one to serve.
-  if (stored?.cloudId) config = { ...config, jiraCloudId: stored.cloudId };
-  const sandbox = stored && !stored.hasTokens ? await startSandboxMode(config) : undefined;
-  if (sandbox) config = sandbox.config;
-
-  const { app } = await createRuntime(config);
-  const server = createHttpServer(app);
-  const port = await listen(server, config.port, opts.host);
+  // The port first: a second `serve` on a busy port stops here, before it touches any state.
+  const held = await holdPort(opts.port ?? config.port, opts.host);
+  const port = held.port;
+  config = { ...config, port };
+  let sandbox: Awaited<ReturnType<typeof startSandboxMode>> | undefined;
+  let app: Awaited<ReturnType<typeof createRuntime>>['app'];
+  try {
+    const stored = config.jiraCloudId ? undefined : await storedState(config);
+    // After a bootstrap into the local store, the family's own site is the one to serve.
+    if (stored?.cloudId) config = { ...config, jiraCloudId: stored.cloudId };
+    sandbox = stored && !stored.hasTokens ? await startSandboxMode(config, port) : undefined;
+    if (sandbox) config = sandbox.config;
+    ({ app } = await createRuntime(config));
+  } catch (err) {
+    // Nothing may keep a failed start alive: the error is the answer.
+    held.close();
+    await sandbox?.close();
+    throw err;
+  }
+  await held.handTo(createHttpServer(app));
   const base = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
   if (sandbox) {
     console.log(`jira-token-proxy: SANDBOX MODE (no tokens stored and JIRA_CLOUD_ID unset)`);
     console.log(`  Atlassian sandbox on ${sandbox.url}; token family in ${config.secretFile}`);
     console.log(`  try: curl ${base}/rest/api/3/myself`);
+    console.log('  for the CLI in another terminal (status, refresh), first:');
+    console.log(
+      `  export SECRET_FILE=${shellWord(config.secretFile)} ATLASSIAN_AUTH_URL=${sandbox.url} ATLASSIAN_API_URL=${sandbox.url}`,
+    );
   } else {
     console.log(
       `jira-token-proxy: listening on ${base} for Jira site ${config.jiraCloudId ?? '(JIRA_CLOUD_ID unset)'}`,
@@ -41,8 +56,7 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
   logger.info('serving', { port, store: config.store, sandbox: Boolean(sandbox) });
 
   const stop = async () => {
-    server.close();
-    server.closeAllConnections();
+    held.close();
     await app.close();
     await sandbox?.close();
     process.exit(0);
@@ -50,6 +64,9 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+/** A value as one shell word, so the printed export line can be pasted as it is. */
+const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
 
 async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudId: string | undefined }> {
   const store = await createStore(config);
@@ -66,11 +83,13 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
   }
 }
 
-async function startSandboxMode(base: Config) {
+async function startSandboxMode(base: Config, port: number) {
   // The sandbox is a separate program: only this CLI path loads it.
   const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
   const sandbox = await startSandbox({ accessTokenLifetimeSeconds: base.sandboxTokenLifetimeSeconds });
-  const secretFile = join(dirname(base.secretFile), 'sandbox-secrets.json');
+  // Named for the port this process holds, so no other sandbox is using it: a file left there is
+  // from one that has stopped. Absolute, so the exports printed work from any folder.
+  const secretFile = resolve(dirname(base.secretFile), `sandbox-${port}-secrets.json`);
   await rm(secretFile, { force: true });
   const config: Config = {
     ...base,
@@ -79,21 +98,27 @@ async function startSandboxMode(base: Config) {
     authUrl: sandbox.url,
     apiUrl: sandbox.url,
   };
+  const close = async () => {
+    await sandbox.close();
+    await rm(secretFile, { force: true });
+  };
   const store = await createStore(config);
   const redirectUri = 'http://localhost:8080/callback';
-  const family = await installFamily({
-    store,
-    names: secretNames(config.secretPrefix),
-    tokenClient: new TokenClient(sandbox.url),
-    apiUrl: sandbox.url,
-    credentials: { clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret },
-    code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
-    redirectUri,
-  });
-  await store.close?.();
-  return {
-    url: sandbox.url,
-    close: () => sandbox.close(),
-    config: { ...config, jiraCloudId: family.site.id },
-  };
+  try {
+    const family = await installFamily({
+      store,
+      names: secretNames(config.secretPrefix),
+      tokenClient: new TokenClient(sandbox.url),
+      apiUrl: sandbox.url,
+      credentials: { clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret },
+      code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
+      redirectUri,
+    });
+    return { url: sandbox.url, close, config: { ...config, jiraCloudId: family.site.id } };
+  } catch (err) {
+    await close();
+    throw err;
+  } finally {
+    await store.close?.();
+  }
 }

@@ -2,6 +2,7 @@ import { loadConfig } from '../config';
 import { secretNames } from '../secrets';
 import { createStore } from '../stores';
 import { familyDaysLeft, familyExpiresAt, parseAccessToken, parseFamily } from '../tokens/values';
+import { printJson } from './output';
 
 /**
  * `status [--json]`: what the store holds (present or missing, never values), token expiry, the
@@ -98,7 +99,7 @@ export async function buildStatus(now = Date.now()): Promise<StatusReport> {
 
 export async function status(o: { json?: boolean }): Promise<void> {
   const r = await buildStatus();
-  if (o.json) console.log(JSON.stringify(r, null, 2));
+  if (o.json) printJson(r);
   else {
     console.log(`${r.health.toUpperCase()}  (${r.store})`);
     for (const [name, state] of Object.entries(r.secrets))

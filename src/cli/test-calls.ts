@@ -27,7 +27,7 @@ const LAMBDA_URL = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
 const GCP_URL = /(\.cloudfunctions\.net|\.run\.app)$/;
 
 export async function testCalls(flags: TestCallsFlags): Promise<void> {
-  const base = new URL(flags.url.replace(/\/+$/, ''));
+  const base = proxyUrl(flags.url);
   const sign = await signerFor(base, flags);
   const results: CallResult[] = [];
   const call = async (name: string, path: string) => {
@@ -89,6 +89,26 @@ export async function testCalls(flags: TestCallsFlags): Promise<void> {
   if (failed.length) {
     throw new Error(
       `${failed.length} of ${results.length} calls failed (${failed.map((f) => f.call).join(', ')})`,
+    );
+  }
+}
+
+/** The --url value as a base URL; anything else is one line with what to type instead. */
+function proxyUrl(given: string): URL {
+  const trimmed = given.trim().replace(/\/+$/, '');
+  // `localhost:8787` parses as a URL with scheme "localhost:", so the scheme is checked first.
+  if (!/^https?:\/\//i.test(trimmed)) {
+    throw new Error(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)
+        ? `--url ${given}: the proxy is reached over http:// or https:// only`
+        : `--url ${given} has no http:// or https:// in front: try --url http://${trimmed}`,
+    );
+  }
+  try {
+    return new URL(trimmed);
+  } catch {
+    throw new Error(
+      `--url ${given} is not a URL: give the proxy's address, e.g. --url http://localhost:8787`,
     );
   }
 }

@@ -1,5 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -200,5 +200,65 @@ describe('bootstrap, interactive', () => {
     const ok = await fetch(url, { redirect: 'manual' });
     again.write(ok.headers.get('location') as string);
     expect((await again.done).code).toBe(0);
+  });
+
+  it('callback port busy: says why and what to do, then takes a pasted URL, asking again while it is cut off', async () => {
+    const port = await freePort();
+    // Another program holds the port on both loopback addresses.
+    const blockers = await Promise.all(
+      ['127.0.0.1', '::1'].map(
+        (host) =>
+          new Promise<Server>((resolve) =>
+            createServer().listen(port, host, function (this: Server) {
+              resolve(this);
+            }),
+          ),
+      ),
+    );
+    try {
+      const redirectUri = `http://localhost:${port}/callback`;
+      const run = runCli(['bootstrap', ...flags('unused').slice(1, 5), '--redirect-uri', redirectUri], env);
+      const [line] = await run.waitFor(/^Cannot catch the redirect.*$/m);
+      expect(line).toBe(
+        `Cannot catch the redirect on ${redirectUri}: port ${port} is already in use by another program. ` +
+          'Paste the redirected URL below, or run again with --redirect-uri http://localhost:8080/callback ' +
+          '(registered as a callback URL in the Atlassian app).',
+      );
+      expect(run.proc.exitCode).toBeNull();
+      const [authorize] = await run.waitFor(/http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+/);
+      await run.waitFor(/paste the URL/);
+      const whole = (await fetch(authorize, { redirect: 'manual' })).headers.get('location') as string;
+      expect(whole).toMatch(/[?&]state=[^&]{8,}$/);
+
+      // The terminal wrapped the line and only part of it was copied: the state is cut short.
+      run.write(whole.slice(0, -5));
+      await run.waitFor(/That URL's state is cut short: it looks cut off; paste the whole address/);
+      // Cut before the code.
+      run.write(whole.slice(0, whole.indexOf('code=')));
+      await run.waitFor(/That URL has no code: it looks cut off; paste the whole address/);
+      run.write(whole);
+      const r = await run.done;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(SANDBOX_SITE.id);
+    } finally {
+      for (const b of blockers) b.close();
+    }
+  });
+
+  it('default http://localhost as a non-root user: port 80 is refused; the line suggests the 8080 callback', async () => {
+    // The tests run as root, who may bind port 80: run the CLI as nobody, for the real EACCES.
+    await chmod(dir, 0o777);
+    const run = runCli(['bootstrap', ...flags('unused').slice(1, 5)], env, '', { uid: 65534, gid: 65534 });
+    const r = await run.done;
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toBe(
+      'Cannot catch the redirect on http://localhost: port 80 needs root (ports below 1024 are privileged). ' +
+        'Paste the redirected URL below, or run again with --redirect-uri http://localhost:8080/callback ' +
+        '(registered as a callback URL in the Atlassian app).',
+    );
+    // Nothing pasted (stdin closed): exit 1, nothing written.
+    expect(r.code).toBe(1);
+    expect(lines.at(-2)).toContain('jira-token-proxy: no answer to "Or paste the URL');
+    expect((await stored()).size).toBe(0);
   });
 });

@@ -11,12 +11,21 @@ export interface CliRun {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Runs `jira-token-proxy <args>` as a real process (the bin runs the same entry through tsx). */
-export function runCli(args: string[], env: Record<string, string>, stdin?: string): CliRun {
+/**
+ * Runs `jira-token-proxy <args>` as a real process (the bin runs the same entry through tsx).
+ * An `undefined` in `env` unsets that variable; `as` runs it as another user (the tests run as root).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdin?: string,
+  as?: { uid: number; gid: number },
+): CliRun {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...as,
   });
   let stdout = '';
   let stderr = '';
