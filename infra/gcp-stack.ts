@@ -5,11 +5,12 @@ import type { Construct } from 'constructs';
 import { ALL_SECRETS, METRICS } from './common';
 import { GcpAlerts } from './gcp/alerts';
 import { Apis } from './gcp/apis';
+import type { GcpContext } from './gcp/context';
 import { GcpDashboard } from './gcp/dashboard';
 import { GcpFunction } from './gcp/function';
 import { GcpRefreshSchedule } from './gcp/schedule';
 import { GcpSecrets } from './gcp/secrets';
-import { type GcpContext, gcpVariables } from './gcp/variables';
+import { gcpVariables } from './gcp/variables';
 import { ProxyStack } from './stack';
 
 /** hashicorp/google versions this stack is written for (write-only `secret_data_wo`). */

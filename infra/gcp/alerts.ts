@@ -15,7 +15,7 @@ import {
   REQUEST_LOG,
   splat,
 } from '../common';
-import type { GcpContext } from './variables';
+import type { GcpContext } from './context';
 
 /** Metrics whose log lines carry a measured value (the rest count lines). */
 const MEASURED: MetricName[] = [METRICS.daysLeft, METRICS.lockWaitMs];
@@ -137,7 +137,7 @@ export class GcpAlerts extends Construct {
             conditionAbsent: {
               filter: daysLeft,
               duration: DAYS_LEFT_ABSENT,
-              aggregations: [{ alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_COUNT' }],
+              aggregations: [{ alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_PERCENTILE_05' }],
             },
           },
         ],

@@ -2,7 +2,7 @@ import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashb
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { BLOCKED_ERROR, DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG } from '../common';
-import type { GcpContext } from './variables';
+import type { GcpContext } from './context';
 
 interface Series {
   filter: string;

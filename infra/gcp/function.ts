@@ -10,7 +10,7 @@ import { Fn, type ITerraformDependable, Op, TerraformIterator, TerraformLocal, T
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS, repoPath } from '../common';
 import { functionEnvironment } from '../variables';
-import type { GcpContext } from './variables';
+import type { GcpContext } from './context';
 
 /**
  * The 2nd-gen Cloud Function running as `account`: a build account of its own with the three

@@ -3,7 +3,7 @@ import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-jo
 import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import type { GcpContext } from './variables';
+import type { GcpContext } from './context';
 
 /**
  * The scheduled refresh: Cloud Scheduler POSTs `/_refresh` with an OIDC token of its own account,

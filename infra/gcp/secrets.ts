@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { SecretSuffix } from '../../src/secrets';
 import { ALL_SECRETS, LOCK, READ_ONLY, RETAINED, ROTATING } from '../common';
 import { saltWrite } from '../variables';
-import type { GcpContext } from './variables';
+import type { GcpContext } from './context';
 
 /**
  * The secrets, and per-secret IAM for the function's account. Terraform adds no placeholder

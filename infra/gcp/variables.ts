@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions.
-import { Fn, type ITerraformDependable } from 'cdktf';
+import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
 import { commonVariables, variable } from '../variables';
 
@@ -82,12 +82,3 @@ export function gcpVariables(scope: Construct) {
 }
 
 export type GcpVariables = ReturnType<typeof gcpVariables>;
-
-/** What every part of the GCP stack needs. */
-export interface GcpContext {
-  v: GcpVariables;
-  /** `jira-token-proxy-<environment>`: the function's name and the prefix of the rest. */
-  name: string;
-  /** The API enablements every resource waits for. */
-  apis: ITerraformDependable[];
-}

@@ -8,6 +8,7 @@ import {
   REQUEST_ERRORS_METRIC,
   RETAINED,
 } from '../../infra/common';
+import { errorResponse, ProxyError } from '../../src/errors';
 import { statements, strings, synthAws, type Tf } from './synth';
 
 let tf: Tf;
@@ -432,6 +433,10 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
     ])
       expect(metrics, metric).toContain(`"${metric}"`);
     expect(metrics).toContain(`"${REQUEST_ERRORS_METRIC}","error","${BLOCKED_ERROR}"`);
+    // The value the proxy itself sends for a refused request.
+    expect(errorResponse(new ProxyError('blocked_by_rules', 'refused')).headers.get('x-psoxy-error')).toBe(
+      BLOCKED_ERROR,
+    );
     expect(metrics).toContain('"stat":"p99"');
     expect(tf.output.dashboard_url.value).toBe(
       'https://console.aws.amazon.com/cloudwatch/home?region=${var.aws_region}#dashboards:name=${aws_cloudwatch_dashboard.dashboard.dashboard_name}',
