@@ -1,7 +1,8 @@
 # Plan-level checks of the synthesized AWS stack, run by test/infra/terraform.test.ts with
 # `terraform test` against a mock of the aws provider (no credentials, no network; the real
-# provider still validates every argument). The runner passes jira_cloud_id, caller_aws_arns and
-# lambda_zip (an empty file) on the command line. Three runs only: each plan costs seconds.
+# provider still validates every argument). The runner passes aws.tfvars.example as it is
+# (-var-file) and only replaces lambda_zip with an empty file, so the first run is the example
+# an operator copies. Three runs only: each plan costs seconds.
 
 mock_provider "aws" {
   # Mocked computed values (ARNs) are known at plan, so references between resources compare.
@@ -35,7 +36,7 @@ mock_provider "aws" {
   }
 }
 
-run "defaults" {
+run "aws_tfvars_example_as_is" {
   command = plan
 
   # The endpoint and the function.
@@ -78,8 +79,8 @@ run "defaults" {
 
   # Alarms, the dead-letter queue, the topic.
   assert {
-    condition     = length(aws_sns_topic.alarms) == 1 && length(aws_sns_topic_subscription.alarm_email_subscription) == 0
-    error_message = "without alarm_sns_topic_arn a topic is created; without alarm_email no subscription"
+    condition     = length(aws_sns_topic.alarms) == 1 && aws_sns_topic_subscription.alarm_email_subscription[0].endpoint == "oncall@example.com"
+    error_message = "without alarm_sns_topic_arn a topic is created, with the alarm_email subscribed"
   }
   assert {
     condition     = aws_cloudwatch_metric_alarm.family_days_left.treat_missing_data == "breaching" && aws_cloudwatch_metric_alarm.family_days_left.threshold == 30
