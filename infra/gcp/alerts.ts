@@ -69,7 +69,9 @@ export class GcpAlerts extends Construct {
       new LoggingMetric(this, `metric_${FUNCTION_ERRORS_METRIC}`, {
         name: `${name}/${FUNCTION_ERRORS_METRIC}`,
         description: 'Log lines of jira-token-proxy at ERROR or worse (crashes, internal errors)',
-        filter: `${service} AND severity>=ERROR`,
+        // Cloud Logging reads `severity`, the proxy's logger writes `level`: a crash has the one,
+        // an error the proxy logs has the other.
+        filter: `${service} AND (severity>=ERROR OR jsonPayload.level="ERROR")`,
         metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1' },
         dependsOn: apis,
       }),

@@ -238,7 +238,9 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
       filter: `${service} AND jsonPayload.message="request" AND jsonPayload.error:*`,
       label_extractors: { error: 'EXTRACT(jsonPayload.error)' },
     });
-    expect(metrics[`metric_${FUNCTION_ERRORS_METRIC}`].filter).toBe(`${service} AND severity>=ERROR`);
+    expect(metrics[`metric_${FUNCTION_ERRORS_METRIC}`].filter).toBe(
+      `${service} AND (severity>=ERROR OR jsonPayload.level="ERROR")`,
+    );
     expect(tf.moved).toEqual([
       {
         from: 'google_logging_metric.metric_refresh_failures',
