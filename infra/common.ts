@@ -1,7 +1,7 @@
 import { Fn, ref, TerraformDataSource, Token } from 'cdktf';
 import { SECRET_SUFFIXES, type SecretSuffix } from '../src/secrets';
 
-/** The secrets the proxy only reads (SALT is created here with a random value; the rest by bootstrap). */
+/** The secrets the proxy only reads (Terraform draws SALT; bootstrap writes the rest). */
 export const READ_ONLY: SecretSuffix[] = ['CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_FAMILY', 'SALT'];
 /** The secrets every refresh rewrites. */
 export const ROTATING: SecretSuffix[] = ['REFRESH_TOKEN', 'ACCESS_TOKEN'];
