@@ -1,0 +1,93 @@
+import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { Construct } from 'constructs';
+import { BLOCKED_ERROR, DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG } from '../common';
+import type { AwsContext } from './context';
+
+type MetricLine = (string | Record<string, unknown>)[];
+
+/**
+ * One CloudWatch dashboard: requests by status and error code, blocked requests, latency
+ * p50/p99, refreshes, lock waits, write-backs and days left. Built from the same metric names
+ * the proxy logs and the alarms watch.
+ */
+export class AwsDashboard extends Construct {
+  readonly url: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    ctx: AwsContext,
+    watched: { namespace: string; functionName: string },
+  ) {
+    super(scope, id);
+    const { v, name } = ctx;
+    const region = v.region.stringValue;
+    const ns = watched.namespace;
+    const fn = ['FunctionName', watched.functionName];
+    const own = (metric: string, opts: Record<string, unknown> = {}): MetricLine => [ns, metric, opts];
+    let y = 0;
+    const widget = (title: string, metrics: MetricLine[], extra: Record<string, unknown> = {}) => {
+      const w = {
+        type: 'metric',
+        x: (y % 2) * 12,
+        y: Math.floor(y / 2) * 6,
+        width: 12,
+        height: 6,
+        properties: { title, region, view: 'timeSeries', stat: 'Sum', period: 300, metrics, ...extra },
+      };
+      y += 1;
+      return w;
+    };
+    const body = {
+      widgets: [
+        widget('Requests by status', [
+          ['AWS/Lambda', 'UrlRequestCount', ...fn, { label: 'all' }],
+          ['AWS/Lambda', 'Url4xxCount', ...fn, { label: '4xx' }],
+          ['AWS/Lambda', 'Url5xxCount', ...fn, { label: '5xx' }],
+        ]),
+        widget('Errors by code (X-Psoxy-Error)', [
+          [
+            {
+              expression: `SEARCH('{${ns},${REQUEST_LOG.errorField}} MetricName="${REQUEST_ERRORS_METRIC}"', 'Sum', 300)`,
+              id: 'codes',
+            },
+          ],
+        ]),
+        widget('Blocked requests', [[ns, REQUEST_ERRORS_METRIC, REQUEST_LOG.errorField, BLOCKED_ERROR]]),
+        widget('Latency (ms)', [
+          ['AWS/Lambda', 'UrlRequestLatency', ...fn, { stat: 'p50', label: 'p50' }],
+          ['AWS/Lambda', 'UrlRequestLatency', ...fn, { stat: 'p99', label: 'p99' }],
+        ]),
+        widget('Refreshes', [
+          own(METRICS.refresh, { label: 'refreshed' }),
+          own(METRICS.refreshFailure, { label: 'failed' }),
+          own(METRICS.refreshRejected, { label: 'rejected by Atlassian' }),
+          own(METRICS.upstreamRejected, { label: 'new token rejected by Jira' }),
+        ]),
+        widget('Lock waits (ms)', [
+          own(METRICS.lockWaitMs, { stat: 'p50', label: 'p50' }),
+          own(METRICS.lockWaitMs, { stat: 'Maximum', label: 'max' }),
+        ]),
+        widget('Write-backs and store', [
+          own(METRICS.writeBackRetry, { label: 'write-back retries' }),
+          own(METRICS.writeBackFailure, { label: 'write-back failures' }),
+          own(METRICS.storeUnavailable, { label: 'store unavailable' }),
+        ]),
+        widget('Token family days left', [own(METRICS.daysLeft, { stat: 'Minimum' })], {
+          period: 86400,
+          annotations: { horizontal: [{ label: 'alarm', value: DAYS_LEFT_ALARM }] },
+        }),
+        widget('Invocations, errors, duration', [
+          ['AWS/Lambda', 'Invocations', ...fn],
+          ['AWS/Lambda', 'Errors', ...fn],
+          ['AWS/Lambda', 'Duration', ...fn, { stat: 'p99', yAxis: 'right', label: 'duration p99 (ms)' }],
+        ]),
+      ],
+    };
+    const dashboard = new CloudwatchDashboard(this, 'dashboard', {
+      dashboardName: name,
+      dashboardBody: JSON.stringify(body),
+    });
+    this.url = `https://console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${dashboard.dashboardName}`;
+  }
+}

@@ -1,0 +1,11 @@
+import type { ITerraformDependable } from 'cdktf';
+import type { GcpVariables } from './variables';
+
+/** What every part of the GCP stack needs. */
+export interface GcpContext {
+  v: GcpVariables;
+  /** `jira-token-proxy-<environment>`: the function's name and the prefix of the rest. */
+  name: string;
+  /** The API enablements every resource waits for. */
+  apis: ITerraformDependable[];
+}
