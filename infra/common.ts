@@ -1,6 +1,6 @@
 import { Fn, Op, ref, TerraformVariable, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { RULE_SETS } from '../src/config';
+import { RULE_SETS } from '../src/rules/sets/names';
 import { SECRET_SUFFIXES, type SecretSuffix } from '../src/secrets';
 
 /** The secrets the proxy only reads (SALT is created here with a random value; the rest by bootstrap). */

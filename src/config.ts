@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { RULE_SETS, type RuleSetName } from './rules/sets/names';
 
 /** Every environment variable the proxy reads, validated once at start-up. */
 
@@ -10,14 +11,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const STORE_KINDS = ['file', 'aws-ssm', 'aws-secrets-manager', 'gcp-secret-manager'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
-
-export const RULE_SETS = [
-  'jira-cloud',
-  'jira-cloud-pseudonymized',
-  'jira-service-management',
-  'jira-service-management-pseudonymized',
-] as const;
-export type RuleSetName = (typeof RULE_SETS)[number];
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 

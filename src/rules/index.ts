@@ -1,4 +1,4 @@
-import type { RuleSetName } from '../config';
+import type { RuleSetName } from './sets/names';
 import { type CompiledEndpoint, RuleProblem } from './compile';
 import { type Decision, decide } from './decide';
 import { RulesError } from './errors';

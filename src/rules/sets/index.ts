@@ -1,4 +1,4 @@
-import type { RuleSetName } from '../../config';
+import type { RuleSetName } from './names';
 import type { RulesDocument } from '../schema';
 import { JIRA_CLOUD } from './jira-cloud';
 import { JIRA_CLOUD_PSEUDONYMIZED } from './jira-cloud-pseudonymized';
