@@ -84,7 +84,6 @@ const schema = z.object({
   ),
   UPSTREAM_TIMEOUT_SECONDS: withDefault(int(1, 900), 25),
   LOCK_TTL_SECONDS: withDefault(int(5, 300), 60),
-  SANDBOX_TOKEN_LIFETIME_SECONDS: withDefault(int(10, 86_400), 600),
   MAX_RESPONSE_BYTES: withDefault(int(1024, 1024 * 1024 * 1024), 20 * 1024 * 1024),
 });
 
@@ -106,8 +105,6 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   upstreamTimeoutMs: number;
   lockTtlMs: number;
-  /** Access-token lifetime of the built-in sandbox in `serve`'s sandbox mode. */
-  sandboxTokenLifetimeSeconds: number;
   maxResponseBytes: number;
 }
 
@@ -117,13 +114,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws one line naming the variable and what it allows. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env, { error: english });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'}`);
-  }
-  const e = parsed.data;
+  const e = parse(schema, env);
   if (e.RULES && e.RULES_FILE) throw new ConfigError('RULES_FILE: set either RULES_FILE or RULES, not both');
   const gcpProject = e.GCP_PROJECT ?? e.GOOGLE_CLOUD_PROJECT;
   if (e.SECRET_STORE === 'gcp-secret-manager') {
@@ -149,7 +140,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
     lockTtlMs: e.LOCK_TTL_SECONDS * 1000,
-    sandboxTokenLifetimeSeconds: e.SANDBOX_TOKEN_LIFETIME_SECONDS,
     maxResponseBytes: e.MAX_RESPONSE_BYTES,
   };
+}
+
+/**
+ * Access-token lifetime of the built-in sandbox in `serve`'s sandbox mode: read only there, so a
+ * production `Config` carries no sandbox setting.
+ */
+export function sandboxTokenLifetimeSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const sandbox = z.object({ SANDBOX_TOKEN_LIFETIME_SECONDS: withDefault(int(10, 86_400), 600) });
+  return parse(sandbox, env).SANDBOX_TOKEN_LIFETIME_SECONDS;
+}
+
+function parse<T extends z.ZodMiniType>(s: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = s.safeParse(env, { error: english });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return parsed.data;
 }

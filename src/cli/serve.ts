@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Config, loadConfig } from '../config';
+import { type Config, loadConfig, sandboxTokenLifetimeSeconds } from '../config';
 import { createHttpServer, listen } from '../http-adapter';
 import { logger } from '../log';
 import { createRuntime } from '../runtime';
@@ -69,7 +69,7 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
 async function startSandboxMode(base: Config) {
   // The sandbox is a separate program: only this CLI path loads it.
   const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
-  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: base.sandboxTokenLifetimeSeconds });
+  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: sandboxTokenLifetimeSeconds() });
   const secretFile = join(dirname(base.secretFile), 'sandbox-secrets.json');
   await rm(secretFile, { force: true });
   const config: Config = {
