@@ -96,16 +96,14 @@ function myself(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
 }
 
 function users(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
-  const p = paging(q, 50, 1000);
+  const p = paging(r.query, 50, 1000);
   if (isAnswer(p)) return p;
   const page = r.api.data.users.slice(p.startAt, p.startAt + p.maxResults);
   return { status: 200, body: page.map((u) => userJson(u, r.view)) };
 }
 
 function groupBulk(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
-  const p = paging(q, 50, 50);
+  const p = paging(r.query, 50, 50);
   if (isAnswer(p)) return p;
   const all = r.api.data.groups.map(groupJson);
   return { status: 200, body: pageBean(all, p, `${r.view.base}/group/bulk`, false) };
@@ -127,8 +125,7 @@ function groupMember(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
 }
 
 function projectSearch(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
-  const p = paging(q, 50, 50);
+  const p = paging(r.query, 50, 50);
   if (isAnswer(p)) return p;
   const all = r.api.data.projects.map((pr) => projectJson(pr, r.view));
   return { status: 200, body: pageBean(all, p, `${r.view.base}/project/search`, true) };
@@ -145,27 +142,24 @@ function findIssue(r: RouteContext, idOrKey: string): Issue | undefined {
 }
 
 function issue(m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  return { status: 200, body: issueJson(found, r.view, selectFields(q.get('fields') || '*all')) };
+  return { status: 200, body: issueJson(found, r.view, selectFields(r.query.get('fields') || '*all')) };
 }
 
 function changelog(m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  const p = paging(q, 100, 100);
+  const p = paging(r.query, 100, 100);
   if (isAnswer(p)) return p;
   const all = found.changelog.map((h) => historyJson(h, r.view));
   return { status: 200, body: pageBean(all, p, `${r.view.base}/issue/${found.key}/changelog`, false) };
 }
 
 function comments(m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  const p = paging(q, 5000, 5000);
+  const p = paging(r.query, 5000, 5000);
   if (isAnswer(p)) return p;
   const page = found.comments.slice(p.startAt, p.startAt + p.maxResults);
   return {
@@ -180,10 +174,9 @@ function comments(m: RegExpExecArray, r: RouteContext): ApiAnswer {
 }
 
 function worklogs(m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const q = r.query;
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  const p = paging(q, 5000, 5000);
+  const p = paging(r.query, 5000, 5000);
   if (isAnswer(p)) return p;
   const page = found.worklogs.slice(p.startAt, p.startAt + p.maxResults);
   return {
