@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
     env: { LOG_LEVEL: 'silent' },

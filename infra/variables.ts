@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions.
 import { Fn, Op, TerraformVariable, type TerraformVariableValidationConfig, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { RULE_SETS } from '../src/config';
+import { RULE_SETS } from '../src/rules/sets/names';
 import { randomSalt, UPSTREAM_TIMEOUT_SECONDS } from './common';
 
 interface VariableSpec {

@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { RULE_SETS, type RuleSetName } from './rules/sets/names';
 
 /** Every environment variable the proxy reads, validated once at start-up. */
 
@@ -10,14 +11,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const STORE_KINDS = ['file', 'aws-ssm', 'aws-secrets-manager', 'gcp-secret-manager'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
-
-export const RULE_SETS = [
-  'jira-cloud',
-  'jira-cloud-pseudonymized',
-  'jira-service-management',
-  'jira-service-management-pseudonymized',
-] as const;
-export type RuleSetName = (typeof RULE_SETS)[number];
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -91,7 +84,6 @@ const schema = z.object({
   ),
   UPSTREAM_TIMEOUT_SECONDS: withDefault(int(1, 900), 25),
   LOCK_TTL_SECONDS: withDefault(int(5, 300), 60),
-  SANDBOX_TOKEN_LIFETIME_SECONDS: withDefault(int(10, 86_400), 600),
   MAX_RESPONSE_BYTES: withDefault(int(1024, 1024 * 1024 * 1024), 20 * 1024 * 1024),
 });
 
@@ -113,8 +105,6 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   upstreamTimeoutMs: number;
   lockTtlMs: number;
-  /** Access-token lifetime of the built-in sandbox in `serve`'s sandbox mode. */
-  sandboxTokenLifetimeSeconds: number;
   maxResponseBytes: number;
 }
 
@@ -124,13 +114,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws one line naming the variable and what it allows. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env, { error: english });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'}`);
-  }
-  const e = parsed.data;
+  const e = parse(schema, env);
   if (e.RULES && e.RULES_FILE) throw new ConfigError('RULES_FILE: set either RULES_FILE or RULES, not both');
   const gcpProject = e.GCP_PROJECT ?? e.GOOGLE_CLOUD_PROJECT;
   if (e.SECRET_STORE === 'gcp-secret-manager') {
@@ -156,7 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
     lockTtlMs: e.LOCK_TTL_SECONDS * 1000,
-    sandboxTokenLifetimeSeconds: e.SANDBOX_TOKEN_LIFETIME_SECONDS,
     maxResponseBytes: e.MAX_RESPONSE_BYTES,
   };
 }
@@ -186,4 +169,23 @@ export async function checkAwsRegion(config: Config): Promise<void> {
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Access-token lifetime of the built-in sandbox in `serve`'s sandbox mode: read only there, so a
+ * production `Config` carries no sandbox setting.
+ */
+export function sandboxTokenLifetimeSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const sandbox = z.object({ SANDBOX_TOKEN_LIFETIME_SECONDS: withDefault(int(10, 86_400), 600) });
+  return parse(sandbox, env).SANDBOX_TOKEN_LIFETIME_SECONDS;
+}
+
+function parse<T extends z.ZodMiniType>(s: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = s.safeParse(env, { error: english });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return parsed.data;
 }

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Config, loadConfig } from '../config';
+import { type Config, loadConfig, sandboxTokenLifetimeSeconds } from '../config';
 import { createHttpServer } from '../http-adapter';
 import { logger } from '../log';
 import { createRuntime } from '../runtime';
@@ -86,7 +86,7 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
 async function startSandboxMode(base: Config, port: number) {
   // The sandbox is a separate program: only this CLI path loads it.
   const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
-  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: base.sandboxTokenLifetimeSeconds });
+  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: sandboxTokenLifetimeSeconds() });
   // Named for the port this process holds, so no other sandbox is using it: a file left there is
   // from one that has stopped. Absolute, so the exports printed work from any folder.
   const secretFile = resolve(dirname(base.secretFile), `sandbox-${port}-secrets.json`);

@@ -1,9 +1,9 @@
-import type { RuleSetName } from '../config';
 import { type CompiledEndpoint, RuleProblem } from './compile';
 import { type Decision, decide } from './decide';
 import { RulesError } from './errors';
 import { compileDocument, compileRulesFile, compileRulesText, where } from './load';
 import { BUILT_IN_SETS } from './sets';
+import type { RuleSetName } from './sets/names';
 
 export type { Decision } from './decide';
 export { RulesError } from './errors';

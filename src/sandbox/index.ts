@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { handleApi } from './api';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from './constants';
 import { generateJiraData } from './jira-data';
-import { handleApi } from './jira-routes';
 import { AuthServer } from './oauth';
 import { RateMeter } from './rate-limit';
 import type {

@@ -10,7 +10,7 @@ import type {
   Status,
   User,
   Worklog,
-} from './jira-data';
+} from './jira-model';
 
 /**
  * Jira Cloud's JSON shapes for the generated data. `base` is the REST base the answer's `self`
@@ -20,48 +20,6 @@ import type {
 export interface View {
   base: string;
   version: 2 | 3;
-}
-
-const FIELD_NAMES = [
-  'statuscategorychangedate',
-  'issuetype',
-  'timespent',
-  'project',
-  'created',
-  'priority',
-  'labels',
-  'assignee',
-  'updated',
-  'status',
-  'description',
-  'summary',
-  'creator',
-  'reporter',
-  'resolution',
-  'resolutiondate',
-  'watches',
-  'comment',
-  'worklog',
-] as const;
-/** Fields `*navigable` leaves out, as Jira does. */
-const NOT_NAVIGABLE = new Set(['comment', 'worklog']);
-
-/** Jira's `fields` parameter: names, `*all`, `*navigable`, `-name` to leave one out. */
-export function selectFields(param: string): Set<string> {
-  const out = new Set<string>();
-  const parts = param
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const p of parts) {
-    if (p === '*all') for (const f of FIELD_NAMES) out.add(f);
-    else if (p === '*navigable') for (const f of FIELD_NAMES) if (!NOT_NAVIGABLE.has(f)) out.add(f);
-  }
-  for (const p of parts) {
-    if (p.startsWith('-')) out.delete(p.slice(1));
-    else if (!p.startsWith('*')) out.add(p);
-  }
-  return out;
 }
 
 export const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
@@ -126,7 +84,7 @@ function projectAvatars(p: Project, v: View): Record<string, string> {
   };
 }
 
-function projectRef(p: Project, v: View) {
+export function projectRef(p: Project, v: View) {
   return {
     self: `${v.base}/project/${p.id}`,
     id: p.id,
@@ -155,7 +113,7 @@ const CATEGORY = {
   done: { id: 3, key: 'done', colorName: 'green', name: 'Done' },
 };
 
-function statusJson(s: Status, v: View) {
+export function statusJson(s: Status, v: View) {
   const c = CATEGORY[s.category];
   return {
     self: `${v.base}/status/${s.id}`,
@@ -177,7 +135,7 @@ export function adfText(doc: Adf): string {
   return doc.content.map(walk).join('\n');
 }
 
-const richText = (doc: Adf, v: View) => (v.version === 2 ? adfText(doc) : doc);
+export const richText = (doc: Adf, v: View) => (v.version === 2 ? adfText(doc) : doc);
 
 export function commentJson(c: Comment, issue: Issue, v: View): Record<string, unknown> {
   return {
@@ -226,96 +184,7 @@ export function historyJson(h: History, v: View): Record<string, unknown> {
   };
 }
 
-/** The embedded comment/worklog pages of an issue view: Jira caps them at 20 in the issue itself. */
-const EMBEDDED = 20;
-
-function fieldValue(name: string, i: Issue, v: View): unknown {
-  const spent = i.worklogs.reduce((n, w) => n + w.timeSpentSeconds, 0);
-  switch (name) {
-    case 'summary':
-      return i.summary;
-    case 'description':
-      return richText(i.description, v);
-    case 'issuetype':
-      return {
-        self: `${v.base}/issuetype/${i.issueType.id}`,
-        ...i.issueType,
-        subtask: false,
-        hierarchyLevel: 0,
-      };
-    case 'project':
-      return projectRef(i.project, v);
-    case 'status':
-      return statusJson(i.status, v);
-    case 'priority':
-      return { self: `${v.base}/priority/${i.priority.id}`, ...i.priority };
-    case 'reporter':
-      return userJson(i.reporter, v);
-    case 'creator':
-      return userJson(i.creator, v);
-    case 'assignee':
-      return i.assignee ? userJson(i.assignee, v) : null;
-    case 'created':
-      return jiraTime(i.created);
-    case 'updated':
-    case 'statuscategorychangedate':
-      return jiraTime(i.updated);
-    case 'labels':
-      return i.labels;
-    case 'resolution':
-      return i.status.category === 'done'
-        ? {
-            self: `${v.base}/resolution/10000`,
-            id: '10000',
-            description: 'Work has been done.',
-            name: 'Done',
-          }
-        : null;
-    case 'resolutiondate':
-      return i.status.category === 'done' ? jiraTime(i.updated) : null;
-    case 'timespent':
-      return spent || null;
-    case 'watches':
-      return { self: `${v.base}/issue/${i.key}/watchers`, watchCount: 1, isWatching: false };
-    case 'comment':
-      return {
-        comments: i.comments.slice(0, EMBEDDED).map((c) => commentJson(c, i, v)),
-        self: `${v.base}/issue/${i.id}/comment`,
-        maxResults: EMBEDDED,
-        total: i.comments.length,
-        startAt: 0,
-      };
-    case 'worklog':
-      return {
-        startAt: 0,
-        maxResults: EMBEDDED,
-        total: i.worklogs.length,
-        worklogs: i.worklogs.slice(0, EMBEDDED).map((w) => worklogJson(w, i, v)),
-      };
-    default:
-      return undefined;
-  }
-}
-
-const issues = new WeakMap<Issue, Map<string, Record<string, unknown>>>();
-
-export function issueJson(i: Issue, v: View, fields: Set<string>): Record<string, unknown> {
-  return memo(issues, i, `${v.base} ${[...fields].sort().join(',')}`, () => buildIssue(i, v, fields));
-}
-
-function buildIssue(i: Issue, v: View, fields: Set<string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of FIELD_NAMES) if (fields.has(name)) out[name] = fieldValue(name, i, v);
-  return {
-    expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
-    id: i.id,
-    self: `${v.base}/issue/${i.id}`,
-    key: i.key,
-    fields: out,
-  };
-}
-
-function memo<K extends object, T>(
+export function memo<K extends object, T>(
   cache: WeakMap<K, Map<string, T>>,
   owner: K,
   key: string,

@@ -1,42 +1,25 @@
 import { createHash } from 'node:crypto';
-import type { SandboxSite } from './constants';
-import type { Issue, JiraData, User } from './jira-data';
+import { type ApiAnswer, type ApiRequest, countParam, isAnswer, type Product, type Route } from './api-route';
+import { issueJson, selectFields } from './jira-issue-render';
+import type { Issue, User } from './jira-model';
 import {
   commentJson,
   groupJson,
   historyJson,
-  issueJson,
   myselfJson,
   projectJson,
-  selectFields,
   userJson,
   type View,
   worklogJson,
 } from './jira-render';
 import { JqlError, parseJql } from './jql';
-import type { Grant } from './oauth';
-import { handleServiceDesk } from './servicedesk-routes';
 
-/** api.atlassian.com: accessible-resources and Jira's REST API under `/ex/jira/{cloudId}`. */
+/** Jira's REST API under `/ex/jira/{cloudId}/rest/api/{2,3,latest}`, read only; api.ts routes to it. */
 
-export interface ApiContext {
-  sites: SandboxSite[];
-  data: JiraData;
-  now: () => number;
-  /** The grant behind a bearer token, if the token is live. */
-  access(token: string): Grant | undefined;
+interface RouteContext extends ApiRequest {
+  view: View;
 }
 
-export interface ApiAnswer {
-  status: number;
-  body?: unknown;
-}
-
-const UNAUTHORIZED: ApiAnswer = { status: 401, body: { code: 401, message: 'Unauthorized' } };
-const SCOPE_MISMATCH: ApiAnswer = {
-  status: 401,
-  body: { code: 401, message: 'Unauthorized; scope does not match' },
-};
 const jiraError = (status: number, message: string): ApiAnswer => ({
   status,
   body: { errorMessages: [message], errors: {} },
@@ -48,20 +31,9 @@ const REMOVED = jiraError(
 );
 
 const WORK = [['read:jira-work']];
-interface Route {
-  pattern: RegExp;
-  /** Alternatives: the grant must hold every scope of at least one. */
-  scopes: string[][];
-  handle(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer;
-}
-interface RouteContext {
-  ctx: ApiContext;
-  view: View;
-  grant: Grant;
-  path: string;
-}
-
-const ROUTES: Route[] = [
+const ROUTES: Route<RouteContext>[] = [
+  // Gone for every caller, whatever its scopes.
+  { pattern: /^search$/, methods: ['GET', 'POST'], scopes: [[]], handle: () => REMOVED },
   { pattern: /^myself$/, scopes: [['read:jira-user'], ['read:user:jira']], handle: myself },
   { pattern: /^users$/, scopes: [['read:jira-user'], ['read:user:jira']], handle: users },
   { pattern: /^group\/bulk$/, scopes: [['read:jira-user'], ['read:group:jira']], handle: groupBulk },
@@ -78,65 +50,14 @@ const ROUTES: Route[] = [
   { pattern: /^issue\/([^/]+)\/worklog$/, scopes: WORK, handle: worklogs },
 ];
 
-const JIRA_PATH = /^\/ex\/jira\/([^/]+)\/rest\/api\/(2|3|latest)\/(.+)$/;
-/** Service Management's API on the same site: `version` captures `servicedeskapi`. */
-const SERVICEDESK_PATH = /^\/ex\/jira\/([^/]+)\/rest\/(servicedeskapi)\/(.+)$/;
-
-/** Routes on the raw path: a request-target with encoded or dot segments simply matches nothing. */
-export function handleApi(
-  method: string,
-  rawTarget: string,
-  authorization: string | undefined,
-  ctx: ApiContext,
-): ApiAnswer {
-  const qAt = rawTarget.indexOf('?');
-  const path = qAt < 0 ? rawTarget : rawTarget.slice(0, qAt);
-  const q = new URLSearchParams(qAt < 0 ? '' : rawTarget.slice(qAt + 1));
-  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  const grant = bearer ? ctx.access(bearer) : undefined;
-
-  if (path === '/oauth/token/accessible-resources') {
-    if (method !== 'GET') return { status: 405 };
-    if (!grant) return UNAUTHORIZED;
-    return { status: 200, body: accessibleResources(grant, ctx.sites) };
-  }
-
-  const m = JIRA_PATH.exec(path) ?? SERVICEDESK_PATH.exec(path);
-  if (!m) return { status: 404, body: { code: 404, message: 'Not Found' } };
-  const [, cloudId = '', version = '', rest = ''] = m;
-  const site = ctx.sites.find((s) => s.id === cloudId);
-  if (!site) return { status: 404, body: { errorMessage: 'Site temporarily unavailable' } };
-  if (!grant?.siteIds.includes(cloudId)) return UNAUTHORIZED;
-  if (version === 'servicedeskapi') return handleServiceDesk(method, rest, q, ctx, site, grant);
-
-  if (rest === 'search') return method === 'GET' || method === 'POST' ? REMOVED : { status: 405 };
-  for (const route of ROUTES) {
-    const rm = route.pattern.exec(rest);
-    if (!rm) continue;
-    if (method !== 'GET') return { status: 405 };
-    if (!route.scopes.some((set) => set.every((s) => grant.scopes.includes(s)))) return SCOPE_MISMATCH;
-    const view: View = {
-      base: `${site.url}/rest/api/${version === '2' ? 2 : 3}`,
-      version: version === '2' ? 2 : 3,
-    };
-    return route.handle(rm, q, { ctx, view, grant, path: rest });
-  }
-  return jiraError(404, `null for uri: ${site.url}/rest/api/${version}/${rest}`);
-}
-
-function accessibleResources(grant: Grant, sites: SandboxSite[]) {
-  // Site scopes are the Jira ones; offline_access and the identity scope belong to the grant, not the site.
-  const scopes = grant.scopes.filter((s) => s !== 'offline_access' && s !== 'read:account');
-  return sites
-    .filter((s) => grant.siteIds.includes(s.id))
-    .map((s) => ({
-      id: s.id,
-      url: s.url,
-      name: s.name,
-      scopes,
-      avatarUrl: 'https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png',
-    }));
-}
+export const JIRA: Product<RouteContext> = {
+  routes: ROUTES,
+  context: (r) => {
+    const version = r.version === '2' ? 2 : 3;
+    return { ...r, view: { base: `${r.site.url}/rest/api/${version}`, version } };
+  },
+  notFound: (r, rest) => jiraError(404, `null for uri: ${r.site.url}/rest/api/${r.version}/${rest}`),
+};
 
 /** `startAt`/`maxResults` as Jira reads them: integers, maxResults capped at the endpoint's limit. */
 function paging(
@@ -144,19 +65,13 @@ function paging(
   defaultMax: number,
   cap: number,
 ): { startAt: number; maxResults: number } | ApiAnswer {
-  const read = (name: string, dflt: number) => {
-    const raw = q.get(name);
-    if (raw === null || raw === '') return dflt;
-    return /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  };
-  const startAt = read('startAt', 0);
-  const maxResults = read('maxResults', defaultMax);
+  const startAt = countParam(q, 'startAt', 0);
+  const maxResults = countParam(q, 'maxResults', defaultMax);
   if (Number.isNaN(startAt)) return jiraError(400, "The value of 'startAt' must be a non-negative integer.");
   if (Number.isNaN(maxResults))
     return jiraError(400, "The value of 'maxResults' must be a non-negative integer.");
   return { startAt, maxResults: Math.min(maxResults, cap) };
 }
-const isAnswer = (x: object): x is ApiAnswer => 'status' in x;
 
 /** Jira's PageBean envelope (`/group/bulk`, `/group/member`, `/project/search`, changelog). */
 function pageBean<T>(all: T[], p: { startAt: number; maxResults: number }, self: string, nextPage: boolean) {
@@ -175,30 +90,31 @@ function pageBean<T>(all: T[], p: { startAt: number; maxResults: number }, self:
   };
 }
 
-function myself(_m: RegExpExecArray, _q: URLSearchParams, r: RouteContext): ApiAnswer {
-  const me = r.ctx.data.users.find((u) => u.accountId === r.grant.accountId) as User;
+function myself(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const me = r.api.data.users.find((u) => u.accountId === r.grant.accountId) as User;
   return { status: 200, body: myselfJson(me, r.view) };
 }
 
-function users(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
-  const p = paging(q, 50, 1000);
+function users(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const p = paging(r.query, 50, 1000);
   if (isAnswer(p)) return p;
-  const page = r.ctx.data.users.slice(p.startAt, p.startAt + p.maxResults);
+  const page = r.api.data.users.slice(p.startAt, p.startAt + p.maxResults);
   return { status: 200, body: page.map((u) => userJson(u, r.view)) };
 }
 
-function groupBulk(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
-  const p = paging(q, 50, 50);
+function groupBulk(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const p = paging(r.query, 50, 50);
   if (isAnswer(p)) return p;
-  const all = r.ctx.data.groups.map(groupJson);
+  const all = r.api.data.groups.map(groupJson);
   return { status: 200, body: pageBean(all, p, `${r.view.base}/group/bulk`, false) };
 }
 
-function groupMember(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
+function groupMember(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const q = r.query;
   const groupId = q.get('groupId');
   const groupName = q.get('groupname') ?? q.get('groupName');
   if (!groupId && !groupName) return jiraError(400, 'You must provide either a group name or a group ID.');
-  const group = r.ctx.data.groups.find((g) => (groupId ? g.groupId === groupId : g.name === groupName));
+  const group = r.api.data.groups.find((g) => (groupId ? g.groupId === groupId : g.name === groupName));
   if (!group) return jiraError(404, 'Group does not exist.');
   const p = paging(q, 50, 50);
   if (isAnswer(p)) return p;
@@ -208,10 +124,10 @@ function groupMember(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): 
   return { status: 200, body: pageBean(members, p, self, true) };
 }
 
-function projectSearch(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
-  const p = paging(q, 50, 50);
+function projectSearch(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const p = paging(r.query, 50, 50);
   if (isAnswer(p)) return p;
-  const all = r.ctx.data.projects.map((pr) => projectJson(pr, r.view));
+  const all = r.api.data.projects.map((pr) => projectJson(pr, r.view));
   return { status: 200, body: pageBean(all, p, `${r.view.base}/project/search`, true) };
 }
 
@@ -222,28 +138,28 @@ function findIssue(r: RouteContext, idOrKey: string): Issue | undefined {
   } catch {
     return undefined;
   }
-  return r.ctx.data.issues.find((i) => i.id === wanted || i.key === wanted);
+  return r.api.data.issues.find((i) => i.id === wanted || i.key === wanted);
 }
 
-function issue(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
+function issue(m: RegExpExecArray, r: RouteContext): ApiAnswer {
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  return { status: 200, body: issueJson(found, r.view, selectFields(q.get('fields') || '*all')) };
+  return { status: 200, body: issueJson(found, r.view, selectFields(r.query.get('fields') || '*all')) };
 }
 
-function changelog(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
+function changelog(m: RegExpExecArray, r: RouteContext): ApiAnswer {
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  const p = paging(q, 100, 100);
+  const p = paging(r.query, 100, 100);
   if (isAnswer(p)) return p;
   const all = found.changelog.map((h) => historyJson(h, r.view));
   return { status: 200, body: pageBean(all, p, `${r.view.base}/issue/${found.key}/changelog`, false) };
 }
 
-function comments(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
+function comments(m: RegExpExecArray, r: RouteContext): ApiAnswer {
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  const p = paging(q, 5000, 5000);
+  const p = paging(r.query, 5000, 5000);
   if (isAnswer(p)) return p;
   const page = found.comments.slice(p.startAt, p.startAt + p.maxResults);
   return {
@@ -257,10 +173,10 @@ function comments(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiA
   };
 }
 
-function worklogs(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
+function worklogs(m: RegExpExecArray, r: RouteContext): ApiAnswer {
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
-  const p = paging(q, 5000, 5000);
+  const p = paging(r.query, 5000, 5000);
   if (isAnswer(p)) return p;
   const page = found.worklogs.slice(p.startAt, p.startAt + p.maxResults);
   return {
@@ -278,11 +194,12 @@ function worklogs(m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiA
  * The enhanced search: `nextPageToken`/`isLast` only (no total, no startAt), ids unless `fields`
  * is given. Page tokens are bound to their query: reusing one with another JQL is a 400.
  */
-function searchJql(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): ApiAnswer {
+function searchJql(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const q = r.query;
   const jql = q.get('jql') ?? '';
   let query: ReturnType<typeof parseJql>;
   try {
-    query = parseJql(jql, r.ctx.now());
+    query = parseJql(jql, r.api.now());
   } catch (err) {
     if (err instanceof JqlError) return jiraError(400, err.message);
     throw err;
@@ -300,7 +217,7 @@ function searchJql(_m: RegExpExecArray, q: URLSearchParams, r: RouteContext): Ap
       return jiraError(400, 'The provided next page token is invalid.');
     offset = Number(o);
   }
-  const matched = r.ctx.data.issues.filter(query.matches).sort(query.compare);
+  const matched = r.api.data.issues.filter(query.matches).sort(query.compare);
   const page = matched.slice(offset, offset + p.maxResults);
   const isLast = offset + page.length >= matched.length;
   return {

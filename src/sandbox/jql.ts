@@ -1,4 +1,4 @@
-import type { Issue } from './jira-data';
+import type { Issue } from './jira-model';
 
 /**
  * The slice of JQL an analytics pipeline sends: clauses joined by AND over project, key, id,

@@ -6,7 +6,7 @@ import {
   STATUSES,
   type Status,
   type User,
-} from './jira-data';
+} from './jira-model';
 
 /**
  * The sandbox's Jira Service Management content, derived from the Jira data (no randomness of its

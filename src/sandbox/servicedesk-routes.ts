@@ -1,49 +1,33 @@
-import type { SandboxSite } from './constants';
-import type { JiraData, User } from './jira-data';
-import { adfText, avatarUrls, issueJson, selectFields, type View } from './jira-render';
-import type { ApiAnswer, ApiContext } from './jira-routes';
-import type { Grant } from './oauth';
+import type { ApiAnswer, Product, Route } from './api-route';
+import { issueJson, selectFields } from './jira-issue-render';
+import type { JiraData } from './jira-model';
+import type { View } from './jira-render';
 import {
   type CustomerRequest,
   generateServiceDeskData,
   type Queue,
-  type RequestType,
   type ServiceDesk,
   type ServiceDeskData,
-  type SlaMetric,
 } from './servicedesk-data';
+import { jsmError, paged } from './servicedesk-envelope';
+import {
+  type ServiceDeskContext as Ctx,
+  commentJson,
+  deskJson,
+  expansions,
+  requestJson,
+  requestTypeJson,
+  slaJson,
+  statusJson,
+  userJson,
+} from './servicedesk-render';
 
 /**
- * Jira Service Management's REST API under `/ex/jira/{cloudId}/rest/servicedeskapi`, read only.
- * Lists come in Service Management's own page envelope (`size`, `start`, `limit`, `isLastPage`,
- * `values`, `_links`), not Jira's PageBean. The caller is treated as an agent of every desk.
+ * Jira Service Management's REST API under `/ex/jira/{cloudId}/rest/servicedeskapi`, read only;
+ * api.ts routes to it, servicedesk-render.ts shapes its answers. The caller is treated as an
+ * agent of every desk.
  */
 
-interface Ctx {
-  data: ServiceDeskData;
-  site: SandboxSite;
-  grant: Grant;
-  /** `https://<site>/rest/servicedeskapi` */
-  base: string;
-  now: number;
-  query: URLSearchParams;
-}
-
-interface Route {
-  pattern: RegExp;
-  /** Alternatives: the grant must hold every scope of at least one. */
-  scopes: string[][];
-  handle(m: RegExpExecArray, c: Ctx): ApiAnswer;
-}
-
-const SCOPE_MISMATCH: ApiAnswer = {
-  status: 401,
-  body: { code: 401, message: 'Unauthorized; scope does not match' },
-};
-const jsmError = (status: number, message: string, key: string): ApiAnswer => ({
-  status,
-  body: { errorMessage: message, i18nErrorMessage: { i18nKey: key, parameters: [] } },
-});
 const NO_REQUEST = jsmError(
   404,
   'The request could not be found or you do not have permission to view it.',
@@ -56,7 +40,7 @@ const REQUEST_SCOPES = classicOr('read:request:jira-service-management', 'read:u
 const QUEUE_SCOPES = classicOr('read:queue:jira-service-management');
 const DESK_SCOPES = classicOr('read:servicedesk:jira-service-management');
 
-const ROUTES: Route[] = [
+const ROUTES: Route<Ctx>[] = [
   { pattern: /^servicedesk$/, scopes: DESK_SCOPES, handle: serviceDesks },
   { pattern: /^servicedesk\/([^/]+)$/, scopes: DESK_SCOPES, handle: serviceDesk },
   {
@@ -103,317 +87,20 @@ const ROUTES: Route[] = [
 /** Derived once per generated Jira data set, like the rest of the sandbox's content. */
 const derived = new WeakMap<JiraData, ServiceDeskData>();
 
-/** `rest` is the path after `/rest/servicedeskapi/`; site and grant are already checked by the caller. */
-export function handleServiceDesk(
-  method: string,
-  rest: string,
-  query: URLSearchParams,
-  api: ApiContext,
-  site: SandboxSite,
-  grant: Grant,
-): ApiAnswer {
-  for (const route of ROUTES) {
-    const m = route.pattern.exec(rest);
-    if (!m) continue;
-    if (method !== 'GET') return { status: 405 };
-    if (!route.scopes.some((set) => set.every((s) => grant.scopes.includes(s)))) return SCOPE_MISMATCH;
-    let data = derived.get(api.data);
+export const SERVICE_DESK: Product<Ctx> = {
+  routes: ROUTES,
+  context: (r) => {
+    let data = derived.get(r.api.data);
     if (!data) {
-      data = generateServiceDeskData(api.data);
-      derived.set(api.data, data);
+      data = generateServiceDeskData(r.api.data);
+      derived.set(r.api.data, data);
     }
-    const base = `${site.url}/rest/servicedeskapi`;
-    return route.handle(m, { data, site, grant, base, now: api.now(), query });
-  }
-  return jsmError(404, `No resource found for servicedeskapi/${rest}`, 'sd.rest.error.not.found');
-}
-
-// ---- paging -------------------------------------------------------------------------------------
-
-interface Paging {
-  start: number;
-  limit: number;
-}
-const isAnswer = (x: object): x is ApiAnswer => 'status' in x;
-
-/** `start`/`limit` as Service Management reads them: integers, `limit` capped at 50. */
-function paging(q: URLSearchParams): Paging | ApiAnswer {
-  const read = (name: string, dflt: number) => {
-    const raw = q.get(name);
-    if (raw === null || raw === '') return dflt;
-    return /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  };
-  const start = read('start', 0);
-  const limit = read('limit', 50);
-  if (Number.isNaN(start) || Number.isNaN(limit)) {
-    return jsmError(
-      400,
-      'The start and limit parameters must be non-negative integers.',
-      'sd.paging.invalid',
-    );
-  }
-  return { start, limit: Math.min(Math.max(limit, 1), 50) };
-}
-
-/** The page envelope; `next`/`prev` repeat the caller's other parameters, as Atlassian's do. */
-function page<T>(all: readonly T[], p: Paging, self: string, c: Ctx, query = c.query) {
-  const values = all.slice(p.start, p.start + p.limit);
-  const isLastPage = p.start + values.length >= all.length;
-  const link = (start: number) => {
-    const params = new URLSearchParams(query);
-    params.set('start', String(start));
-    params.set('limit', String(p.limit));
-    return `${self}?${params}`;
-  };
-  return {
-    _expands: [],
-    size: values.length,
-    start: p.start,
-    limit: p.limit,
-    isLastPage,
-    _links: {
-      self: link(p.start),
-      base: c.base,
-      context: '',
-      ...(isLastPage ? {} : { next: link(p.start + p.limit) }),
-      ...(p.start > 0 ? { prev: link(Math.max(0, p.start - p.limit)) } : {}),
-    },
-    values,
-  };
-}
-
-/** An embedded collection (an `expand` of a request): its first page, its own links. */
-const embedded = <T>(all: readonly T[], self: string, c: Ctx) =>
-  page(all, { start: 0, limit: 50 }, self, c, new URLSearchParams());
-
-function paged<T>(all: readonly T[], self: string, c: Ctx): ApiAnswer {
-  const p = paging(c.query);
-  if (isAnswer(p)) return p;
-  return { status: 200, body: page(all, p, self, c) };
-}
-
-// ---- JSON shapes --------------------------------------------------------------------------------
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Service Management's DateDTO; `friendly` in the site's absolute format (the site runs on UTC). */
-function dateJson(ms: number) {
-  const d = new Date(ms);
-  const iso = d.toISOString();
-  const h = d.getUTCHours();
-  const two = (n: number) => String(n).padStart(2, '0');
-  const friendly = `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${two(d.getUTCFullYear() % 100)} ${h % 12 || 12}:${two(d.getUTCMinutes())} ${h < 12 ? 'AM' : 'PM'}`;
-  return { iso8601: `${iso.slice(0, 19)}+0000`, jira: `${iso.slice(0, 23)}+0000`, friendly, epochMillis: ms };
-}
-
-function durationJson(ms: number) {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  const text = `${Math.floor(minutes / 60)}h ${minutes % 60}m`.replace(/^0h /, '').replace(/ 0m$/, '');
-  return { millis: ms, friendly: ms < 0 ? `-${text}` : text };
-}
-
-function userJson(u: User, c: Ctx) {
-  const rest = `${c.site.url}/rest/api/2/user?accountId=${encodeURIComponent(u.accountId)}`;
-  return {
-    accountId: u.accountId,
-    ...(u.emailAddress ? { emailAddress: u.emailAddress } : {}),
-    displayName: u.displayName,
-    active: u.active,
-    timeZone: u.timeZone,
-    _links: { jiraRest: rest, avatarUrls: avatarUrls(u), self: rest },
-  };
-}
-
-function deskJson(sd: ServiceDesk, c: Ctx) {
-  return {
-    id: sd.id,
-    projectId: sd.project.id,
-    projectName: sd.project.name,
-    projectKey: sd.project.key,
-    _links: { self: `${c.base}/servicedesk/${sd.id}` },
-  };
-}
-
-function requestTypeJson(t: RequestType, sd: ServiceDesk, c: Ctx) {
-  const icon = `${c.site.url}/rest/api/2/universal_avatar/view/type/SD_REQTYPE/avatar/${10530 + Number(t.id)}`;
-  return {
-    _expands: ['field'],
-    id: t.id,
-    _links: { self: `${c.base}/servicedesk/${sd.id}/requesttype/${t.id}` },
-    name: t.name,
-    description: t.description,
-    helpText: '',
-    issueTypeId: t.issueTypeId,
-    serviceDeskId: sd.id,
-    portalId: sd.id,
-    groupIds: t.groupIds,
-    icon: {
-      id: String(10530 + Number(t.id)),
-      _links: {
-        iconUrls: {
-          '48x48': `${icon}?size=large`,
-          '24x24': `${icon}?size=small`,
-          '16x16': `${icon}?size=xsmall`,
-          '32x32': `${icon}?size=medium`,
-        },
-      },
-    },
-  };
-}
-
-const CATEGORY = { new: 'NEW', indeterminate: 'INDETERMINATE', done: 'DONE' } as const;
-
-function statusJson(r: CustomerRequest) {
-  return r.statusHistory.map((s) => ({
-    status: s.status.name,
-    statusCategory: CATEGORY[s.status.category],
-    statusDate: dateJson(s.at),
-  }));
-}
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-function commentJson(
-  r: CustomerRequest,
-  entry: CustomerRequest['comments'][number],
-  c: Ctx,
-  expand: Set<string>,
-) {
-  const text = adfText(entry.comment.body);
-  return {
-    _expands: ['attachment', 'renderedBody'],
-    id: entry.comment.id,
-    body: text,
-    ...(expand.has('renderedBody') ? { renderedBody: { html: `<p>${escapeHtml(text)}</p>` } } : {}),
-    public: entry.public,
-    author: userJson(entry.comment.author, c),
-    created: dateJson(entry.comment.created),
-    ...(expand.has('attachment')
-      ? {
-          attachments: embedded(
-            [],
-            `${c.base}/request/${r.issue.id}/comment/${entry.comment.id}/attachment`,
-            c,
-          ),
-        }
-      : {}),
-    _links: { self: `${c.base}/request/${r.issue.id}/comment/${entry.comment.id}` },
-  };
-}
-
-function slaJson(r: CustomerRequest, m: SlaMetric, c: Ctx) {
-  const cycle = (stop: number) => ({
-    startTime: dateJson(m.start),
-    breachTime: dateJson(m.start + m.goalMs),
-    breached: stop - m.start > m.goalMs,
-    goalDuration: durationJson(m.goalMs),
-    elapsedTime: durationJson(stop - m.start),
-    remainingTime: durationJson(m.goalMs - (stop - m.start)),
-  });
-  return {
-    id: m.id,
-    name: m.name,
-    _links: { self: `${c.base}/request/${r.issue.id}/sla/${m.id}` },
-    completedCycles: m.stop === undefined ? [] : [{ ...cycle(m.stop), stopTime: dateJson(m.stop) }],
-    // a running clock is measured against the sandbox's clock, as Atlassian measures it against now
-    ...(m.stop === undefined
-      ? { ongoingCycle: { ...cycle(Math.max(c.now, m.start)), paused: false, withinCalendarHours: true } }
-      : {}),
-  };
-}
-
-/** What `expand` asks for: comma lists, repeatable. */
-function expansions(q: URLSearchParams): Set<string> {
-  return new Set(q.getAll('expand').flatMap((e) => e.split(',').map((s) => s.trim())));
-}
-
-function requestJson(r: CustomerRequest, c: Ctx, expand: Set<string>) {
-  const { issue, serviceDesk: sd } = r;
-  const self = `${c.base}/request/${issue.id}`;
-  const description = adfText(issue.description);
-  const current = r.statusHistory.at(-1) ?? { status: issue.status, at: issue.created };
-  return {
-    _expands: [
-      'participant',
-      'status',
-      'sla',
-      'requestType',
-      'serviceDesk',
-      'attachment',
-      'action',
-      'comment',
-    ],
-    issueId: issue.id,
-    issueKey: issue.key,
-    requestTypeId: r.requestType.id,
-    serviceDeskId: sd.id,
-    createdDate: dateJson(issue.created),
-    reporter: userJson(issue.reporter, c),
-    requestFieldValues: [
-      { fieldId: 'summary', label: 'Summary', value: issue.summary },
-      {
-        fieldId: 'description',
-        label: 'Description',
-        value: description,
-        renderedValue: { html: `<p>${escapeHtml(description)}</p>` },
-      },
-    ],
-    currentStatus: {
-      status: current.status.name,
-      statusCategory: CATEGORY[current.status.category],
-      statusDate: dateJson(current.at),
-    },
-    ...(expand.has('participant')
-      ? {
-          participants: embedded(
-            r.participants.map((u) => userJson(u, c)),
-            `${self}/participant`,
-            c,
-          ),
-        }
-      : {}),
-    ...(expand.has('status') ? { status: embedded(statusJson(r), `${self}/status`, c) } : {}),
-    ...(expand.has('sla')
-      ? {
-          sla: embedded(
-            r.sla.map((m) => slaJson(r, m, c)),
-            `${self}/sla`,
-            c,
-          ),
-        }
-      : {}),
-    ...(expand.has('requestType') ? { requestType: requestTypeJson(r.requestType, sd, c) } : {}),
-    ...(expand.has('serviceDesk') ? { serviceDesk: deskJson(sd, c) } : {}),
-    ...(expand.has('attachment') ? { attachments: embedded([], `${self}/attachment`, c) } : {}),
-    ...(expand.has('action')
-      ? {
-          actions: {
-            addAttachment: { allowed: true },
-            addComment: { allowed: true },
-            addParticipant: { allowed: true },
-            removeParticipant: { allowed: true },
-          },
-        }
-      : {}),
-    ...(expand.has('comment')
-      ? {
-          comments: embedded(
-            r.comments.map((e) => commentJson(r, e, c, new Set())),
-            `${self}/comment`,
-            c,
-          ),
-        }
-      : {}),
-    _links: {
-      jiraRest: `${c.site.url}/rest/api/2/issue/${issue.id}`,
-      web: `${c.site.url}/servicedesk/customer/portal/${sd.id}/${issue.key}`,
-      agent: `${c.site.url}/browse/${issue.key}`,
-      self,
-    },
-  };
-}
-
-// ---- lookups ------------------------------------------------------------------------------------
+    const base = `${r.site.url}/rest/servicedeskapi`;
+    return { data, site: r.site, grant: r.grant, base, now: r.api.now(), query: r.query };
+  },
+  notFound: (_r, rest) =>
+    jsmError(404, `No resource found for servicedeskapi/${rest}`, 'sd.rest.error.not.found'),
+};
 
 /** By desk id, or by its project's id or key, as Atlassian allows. */
 function findDesk(c: Ctx, idOrKey: string): ServiceDesk | undefined {
@@ -430,8 +117,6 @@ function findRequest(c: Ctx, idOrKey: string): CustomerRequest | undefined {
 
 const newestActivityFirst = (a: CustomerRequest, b: CustomerRequest) => b.issue.updated - a.issue.updated;
 const newestFirst = (a: CustomerRequest, b: CustomerRequest) => b.issue.created - a.issue.created;
-
-// ---- handlers -----------------------------------------------------------------------------------
 
 function serviceDesks(_m: RegExpExecArray, c: Ctx): ApiAnswer {
   return paged(

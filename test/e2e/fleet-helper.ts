@@ -30,7 +30,11 @@ export interface FleetOutcome {
   ok: number;
   failures: string[];
   refreshes: number;
-  /** Refresh windows the run spanned: one refresh is due per (lifetime - margin). */
+  /**
+   * Refresh windows of (lifetime - margin), one refresh due in each: `fullWindows` the run
+   * covered entirely (each must hold one), `windows` it touched (none may hold two).
+   */
+  fullWindows: number;
   windows: number;
   stats: SandboxStats;
   elapsedMs: number;
@@ -81,6 +85,7 @@ export async function runFleetLoad(o: {
     ok,
     failures,
     refreshes: stats.refreshes - refreshesBefore,
+    fullWindows: Math.floor(elapsedMs / ((o.lifetimeSeconds - o.marginSeconds) * 1000)),
     windows: Math.ceil(elapsedMs / ((o.lifetimeSeconds - o.marginSeconds) * 1000)),
     stats,
     elapsedMs,

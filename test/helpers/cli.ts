@@ -1,7 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '../..');
+
+/** A program test/global-setup.ts compiled for this run: `cli`, `file-worker` or `sandbox-cli`. */
+export const childBundle = (name: 'cli' | 'file-worker' | 'sandbox-cli') =>
+  join(inject('childBundles'), `${name}.js`);
 
 export interface CliRun {
   proc: ChildProcess;
@@ -12,7 +17,8 @@ export interface CliRun {
 }
 
 /**
- * Runs `jira-token-proxy <args>` as a real process (the bin runs the same entry through tsx).
+ * Runs `jira-token-proxy <args>` as a real process: src/cli/main.ts, the entry the bin runs
+ * through tsx, compiled once per test run by test/global-setup.ts.
  * An `undefined` in `env` unsets that variable; `as` runs it as another user (the tests run as root).
  */
 export function runCli(
@@ -21,7 +27,7 @@ export function runCli(
   stdin?: string,
   as?: { uid: number; gid: number },
 ): CliRun {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const proc = spawn(process.execPath, [childBundle('cli'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

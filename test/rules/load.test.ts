@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RuleSetName } from '../../src/config';
 import { loadRules, RulesError } from '../../src/rules';
+import type { RuleSetName } from '../../src/rules/sets/names';
 import { CLOUD_ID } from './corpus';
 
 const dir = mkdtempSync(join(tmpdir(), 'rules-'));

@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { SANDBOX_CLIENT } from '../../src/sandbox';
+import { childBundle } from '../helpers/cli';
 
 const ROOT = join(import.meta.dirname, '../..');
 
 it('runSandboxCommand prints one line (URL, client, authorize URL), serves, and stops on SIGTERM', async () => {
-  const script = "import('./src/sandbox/cli.ts').then((m) => m.runSandboxCommand({ port: 0 }))";
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  // src/sandbox/cli.ts, compiled once per run by test/global-setup.ts.
+  const entry = JSON.stringify(pathToFileURL(childBundle('sandbox-cli')).href);
+  const script = `import(${entry}).then((m) => m.runSandboxCommand({ port: 0 }))`;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -130,17 +130,22 @@ describe('token endpoint failures', () => {
   it('delay: the answer is held, then processed anyway, like a client timeout after Atlassian rotated', async () => {
     sb = await sandboxAt();
     const pair = await bootstrap(sb);
-    sb.failNext('token', [{ delayMs: 300 }]);
+    sb.failNext('token', [{ delayMs: 1000 }]);
+    const body = JSON.stringify({ grant_type: 'refresh_token', ...client, refresh_token: pair.refresh });
+    const giveUp = new AbortController();
     const timedOut = fetch(`${sb.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'refresh_token',
-        ...client,
-        refresh_token: pair.refresh,
-      }),
-      signal: AbortSignal.timeout(30),
+      body,
+      signal: giveUp.signal,
     });
+    // The client gives up once the sandbox holds the whole request (not on a wall-clock timer,
+    // which a slow machine can fire before the request even arrived).
+    await vi.waitFor(() => expect(sb.requests.some((r) => r.body === body)).toBe(true), {
+      timeout: 5000,
+      interval: 5,
+    });
+    giveUp.abort();
     await expect(timedOut).rejects.toThrow();
     await vi.waitFor(() => expect(sb.stats().refreshes).toBe(1), { timeout: 5000 });
     // The client retries with the token it still has: a reuse inside the leeway.

@@ -289,14 +289,16 @@ describe('aws-ssm: measurements (loopback)', () => {
     await store.read(names);
     const callsPerRead = server.calls.length;
     expect(callsPerRead).toBe(1);
+    // Indicative figures for the log (npm run bench measures); a few rounds show the order of magnitude.
+    const ROUNDS = 10;
     const time = async (n: number, f: (i: number) => Promise<unknown>) => {
       const start = performance.now();
       for (let i = 0; i < n; i++) await f(i);
       return (performance.now() - start) / n;
     };
-    const read = await time(50, () => store.read(names));
-    const write = await time(50, (i) => store.write('T_REFRESH_TOKEN', `rt-${i}`));
-    const lockCycle = await time(50, async () => {
+    const read = await time(ROUNDS, () => store.read(names));
+    const write = await time(ROUNDS, (i) => store.write('T_REFRESH_TOKEN', `rt-${i}`));
+    const lockCycle = await time(ROUNDS, async () => {
       await store.tryLock('T_LOCK', 'me', 30_000);
       await store.unlock('T_LOCK', 'me');
     });

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/stores/file';
 import { withFileLock } from '../../src/stores/file-lock';
 import { StoreError } from '../../src/stores/store';
+import { childBundle } from '../helpers/cli';
 import { describeStoreContract } from './contract';
 
-const WORKER = fileURLToPath(new URL('./fixtures/file-worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POSIX = process.platform !== 'win32';
 const IS_ROOT = process.getuid?.() === 0;
@@ -38,7 +38,8 @@ async function plantLock(file: string, ageMs: number): Promise<string> {
 }
 
 function startWorker(file: string, workerMode: string, iterations = 0): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', WORKER, file, workerMode, String(iterations)], {
+  // fixtures/file-worker.ts, compiled once per run by test/global-setup.ts.
+  return spawn(process.execPath, [childBundle('file-worker'), file, workerMode, String(iterations)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],

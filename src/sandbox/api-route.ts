@@ -1,0 +1,66 @@
+import type { SandboxSite } from './constants';
+import type { JiraData } from './jira-model';
+import type { Grant } from './oauth';
+
+/**
+ * What the API router (api.ts) and the products it serves (jira-routes.ts,
+ * servicedesk-routes.ts) share: an answer, the sandbox state a handler reads, and a product's
+ * route table. Products import this module, never the router, so nothing imports in a circle.
+ */
+
+export interface ApiAnswer {
+  status: number;
+  body?: unknown;
+}
+
+export interface ApiContext {
+  sites: SandboxSite[];
+  data: JiraData;
+  now: () => number;
+  /** The grant behind a bearer token, if the token is live. */
+  access(token: string): Grant | undefined;
+}
+
+/** A request the router has matched to a site the grant covers. */
+export interface ApiRequest {
+  api: ApiContext;
+  site: SandboxSite;
+  grant: Grant;
+  /** The version segment as requested: `2`, `3` or `latest` (Jira), `servicedeskapi`. */
+  version: string;
+  query: URLSearchParams;
+}
+
+export interface Route<C> {
+  pattern: RegExp;
+  /** Default GET only; anything else is a 405. */
+  methods?: string[];
+  /** Alternatives: the grant must hold every scope of at least one (`[[]]`: none needed). */
+  scopes: string[][];
+  handle(m: RegExpExecArray, c: C): ApiAnswer;
+}
+
+/** One REST API on the site (`/rest/api/{v}/...` or `/rest/servicedeskapi/...`). */
+export interface Product<C> {
+  routes: Route<C>[];
+  /** What this product's handlers read, built once the route, method and scopes passed. */
+  context(r: ApiRequest): C;
+  /** The product's own 404 for a path under it that no route matches. */
+  notFound(r: ApiRequest, rest: string): ApiAnswer;
+}
+
+export const UNAUTHORIZED: ApiAnswer = { status: 401, body: { code: 401, message: 'Unauthorized' } };
+export const SCOPE_MISMATCH: ApiAnswer = {
+  status: 401,
+  body: { code: 401, message: 'Unauthorized; scope does not match' },
+};
+export const METHOD_NOT_ALLOWED: ApiAnswer = { status: 405 };
+
+export const isAnswer = (x: object): x is ApiAnswer => 'status' in x;
+
+/** A paging parameter as Atlassian reads it: absent or empty is the default, else digits or NaN. */
+export function countParam(q: URLSearchParams, name: string, dflt: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return dflt;
+  return /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+}
