@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { checkAwsRegion, loadConfig } from '../config';
 import { describeFailure, printJson, quietOnClosedPipe, reserveStdoutForJson } from './output';
 
@@ -16,9 +16,8 @@ const port = (v: string) => {
   return n;
 };
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+// Imported, not read from a path: a bundled CLI (the tests' child bundle) sits elsewhere.
+const { version } = pkg;
 
 /** Commands that open the secret store: an AWS store's region is checked before they start. */
 const STORE_COMMANDS = new Set(['serve', 'refresh', 'bootstrap', 'authorize-url', 'status']);
