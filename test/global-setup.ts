@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
@@ -25,6 +25,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cache = join(ROOT, 'node_modules', '.cache');
   await mkdir(cache, { recursive: true });
   const outdir = await mkdtemp(join(cache, 'jtp-test-'));
+  // mkdtemp makes it 0700: a test that runs the CLI as another user must still read it.
+  await chmod(outdir, 0o755);
   const compile = () =>
     build({
       entryPoints: {
