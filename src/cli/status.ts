@@ -180,7 +180,7 @@ export async function status(o: { json?: boolean; live?: boolean }): Promise<voi
     console.log(
       `  access token expires: ${r.accessTokenExpiresAt ?? 'unknown'}; last refresh: ${r.lastRefreshAt ?? 'unknown'}`,
     );
-    if (r.lastRefreshOutcome)
+    if (r.lastRefreshOutcome && r.lastRefreshOutcome.result !== 'refreshed')
       console.log(`  last refresh attempt: ${r.lastRefreshOutcome.result} at ${r.lastRefreshOutcome.at}`);
     if (r.live?.checked)
       console.log(

@@ -353,12 +353,14 @@ export class TokenLifecycle {
     } else {
       await this.#tokens.writeAccessToken(access);
     }
-    await this.#gate.record({
-      at: now,
-      result: 'refreshed',
-      cause: `Atlassian issued a token valid for ${grant.expiresInSeconds} s`,
-      refreshTokenVersion: version,
-    });
+    // A success after a success changes nothing worth a store write (ACCESS_TOKEN says when).
+    if (this.#gate.outcome?.result !== 'refreshed')
+      await this.#gate.record({
+        at: now,
+        result: 'refreshed',
+        cause: `Atlassian issued a token valid for ${grant.expiresInSeconds} s`,
+        refreshTokenVersion: version,
+      });
     return this.#use(access);
   }
 

@@ -4,6 +4,9 @@
  * `/_health` and `status`. So a rejection one instance saw is known to all of them and to the
  * CLI, and no other instance spends a call on the token endpoint to learn it again.
  *
+ * It is written when the result changes: a success after a success writes nothing (the stored
+ * ACCESS_TOKEN's issuedAt says when), so a healthy fleet pays no extra store write.
+ *
  * A rejection is tied to the store versions it concerns: once a bootstrap stores a new refresh
  * token (or new client credentials), the old verdict no longer applies, without anyone rewriting it.
  */
