@@ -116,17 +116,14 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     let token = await tokens.accessToken();
     let res = await send(token.token);
     if (isRejection(res, token.token)) {
-      const body = await upstream.buffer(res.body);
-      if (res.status === 401 && SCOPE_MISMATCH.test(body.toString('utf8'))) {
-        // The token is fine; the grant lacks a scope. A refresh would not help, and refreshing
-        // on every such call would hammer the token endpoint.
-        return new Response(new Uint8Array(body), { status: 401, headers: res.headers });
-      }
+      const scope = await scopeMismatch(res);
+      if (scope) return scope;
       // One retry with a newer token (another instance's, or a refresh); never a loop.
       token = await tokens.replaceRejected(token.token);
       res = await send(token.token);
       if (isRejection(res, token.token)) {
-        res.body.resume();
+        const again = await scopeMismatch(res);
+        if (again) return again;
         throw await tokens.rejectedAgain(token.token);
       }
     }
@@ -154,6 +151,17 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     const body = await upstream.buffer(res.body);
     const output = applyTransform(transform, parseJson(body, res.status), salt);
     return new Response(JSON.stringify(output), { status: res.status, headers: res.headers });
+
+    /**
+     * Jira's 401 when the token is fine but the grant lacks the endpoint's scope: passed back, since
+     * a refresh would not help, and refreshing on every such call would hammer the token endpoint.
+     */
+    async function scopeMismatch(r: UpstreamResponse): Promise<Response | undefined> {
+      const body = await upstream.buffer(r.body);
+      if (r.status === 401 && SCOPE_MISMATCH.test(body.toString('utf8')))
+        return new Response(new Uint8Array(body), { status: 401, headers: r.headers });
+      return undefined;
+    }
 
     function isRejection(r: UpstreamResponse, used: string): boolean {
       return r.status === 401 || ((r.status === 403 || r.status === 404) && tokens.isExpired(used));

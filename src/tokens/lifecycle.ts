@@ -318,6 +318,8 @@ export class TokenLifecycle {
       // The lock's own store calls fail as the store's errors.
       if (err instanceof ProxyError) throw err;
       throw storeUnavailable(err);
+    } finally {
+      await this.#gate.flush();
     }
   }
 
@@ -355,7 +357,7 @@ export class TokenLifecycle {
     }
     // A success after a success changes nothing worth a store write (ACCESS_TOKEN says when).
     if (this.#gate.outcome?.result !== 'refreshed')
-      await this.#gate.record({
+      this.#gate.record({
         at: now,
         result: 'refreshed',
         cause: `Atlassian issued a token valid for ${grant.expiresInSeconds} s`,
@@ -364,10 +366,10 @@ export class TokenLifecycle {
     return this.#use(access);
   }
 
-  async #failed(err: unknown, state: StoreState): Promise<never> {
+  #failed(err: unknown, state: StoreState): never {
     if (!(err instanceof TokenEndpointError)) throw err;
     throw (
-      (await this.#gate.failed(err, state)) ??
+      this.#gate.failed(err, state) ??
       new ProxyError(
         'token_endpoint_unavailable',
         `Atlassian's token endpoint is unavailable (${err.message})`,

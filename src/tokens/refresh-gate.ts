@@ -26,6 +26,7 @@ interface Block {
 
 /** While a verdict stands, look at the store (for a new bootstrap) at most this often. */
 export const RECHECK_MS = 5_000;
+const REPEAT_MS = 60_000;
 
 export class RefreshGate {
   #block: Block | undefined;
@@ -34,6 +35,7 @@ export class RefreshGate {
   /** Jira rejected `token` though it was just issued: no rejection-driven refresh until `until`. */
   #hold: { token: string; until: number; checkedAt: number } | undefined;
   #outcome: RefreshOutcome | undefined;
+  #unwritten: RefreshOutcome | undefined;
 
   constructor(private readonly o: { tokens: TokenStore; now: () => number }) {}
 
@@ -108,7 +110,7 @@ export class RefreshGate {
   }
 
   /** One failed refresh (after its retries): one metric, one recorded outcome, the caller's error. */
-  async failed(e: TokenEndpointError, state: StoreState): Promise<ProxyError | undefined> {
+  failed(e: TokenEndpointError, state: StoreState): ProxyError | undefined {
     const now = this.o.now();
     metric(METRIC.refreshFailure, 1, { cause: e.kind, status: e.status ?? 0 });
     const base = {
@@ -119,7 +121,7 @@ export class RefreshGate {
     };
     if (e.kind !== 'rejected' && e.kind !== 'client') {
       logger.warn('token refresh failed; giving up for this request', { cause: e.message });
-      await this.record({ ...base, result: 'failed' });
+      this.record({ ...base, result: 'failed' });
       return undefined;
     }
     const kind = e.kind === 'rejected' ? 'rejected' : 'client_refused';
@@ -131,7 +133,7 @@ export class RefreshGate {
       { cause: e.message, action: 'run `npx jira-token-proxy bootstrap`' },
     );
     const block = this.#setBlock(kind, state, e.message, now);
-    await this.record({ ...base, result: kind });
+    this.record({ ...base, result: kind });
     return blockError(block);
   }
 
@@ -146,13 +148,14 @@ export class RefreshGate {
         action: "check the consenting account's access to the site and the app's scopes",
       });
       if (answered) {
-        await this.record({
+        this.record({
           at: now,
           result: 'upstream_rejected',
           cause: 'Jira rejected the access token issued in answer to its previous rejection',
           refreshTokenVersion: this.#outcome?.refreshTokenVersion,
           accessIssuedAt: access?.issuedAt,
         });
+        await this.flush();
       }
     }
     return upstreamRejected();
@@ -171,9 +174,26 @@ export class RefreshGate {
     return undefined;
   }
 
-  async record(outcome: RefreshOutcome): Promise<void> {
+  /**
+   * Records `outcome` (written by `flush`, after the fleet lock is released: the lock is held only
+   * as long as the refresh needs it). The same verdict on the same versions is written at most once
+   * a minute: an outage of the token endpoint fails every request's refresh.
+   */
+  record(outcome: RefreshOutcome): void {
+    const last = this.#outcome;
+    const repeat =
+      last?.result === outcome.result &&
+      last.refreshTokenVersion === outcome.refreshTokenVersion &&
+      outcome.at - last.at < REPEAT_MS;
+    if (repeat) return;
     this.#outcome = outcome;
-    await this.o.tokens.writeOutcome(outcome);
+    this.#unwritten = outcome;
+  }
+
+  async flush(): Promise<void> {
+    const outcome = this.#unwritten;
+    this.#unwritten = undefined;
+    if (outcome) await this.o.tokens.writeOutcome(outcome);
   }
 
   #setBlock(kind: Block['kind'], state: StoreState, cause: string, at: number): Block {
