@@ -293,8 +293,12 @@ export class TokenLifecycle {
             // Waiting only needs the access token; the full read comes after taking the lock.
             const stored = polled ? await this.#tokens.readAccessToken() : initial.access;
             polled = true;
-            if (!stored || stored.token === rejected || stored.expiresAt - this.#o.now() <= MIN_VALIDITY_MS)
-              return undefined;
+            // The holder's new token (fresh), or one that still works for a while.
+            const usable =
+              stored &&
+              stored.token !== rejected &&
+              (this.#fresh(stored) || stored.expiresAt - this.#o.now() > MIN_VALIDITY_MS);
+            if (!usable) return undefined;
             if (this.#o.now() > started) metric(METRIC.lockWaitMs, this.#o.now() - started);
             return this.#use(stored);
           },
