@@ -1,8 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import { errorResponse, ProxyError } from './errors';
 import { Upstream, type UpstreamResponse } from './forward';
-import { debugEnabled, logger, registerSecret } from './log';
+import { createHealth } from './health';
+import { debugEnabled, logger, metric, registerSecret } from './log';
+import { METRIC } from './metric-names';
 import type { Decision, Rules } from './rules';
 import { type SecretNames, secretNames } from './secrets';
 import type { SecretStore } from './stores/store';
@@ -89,34 +91,7 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     return salt;
   }
 
-  async function health(requestId: string): Promise<Response> {
-    const status = await tokens.status();
-    const needsSalt = rules?.endpoints.some((e) => e.transformed) ?? false;
-    let saltSha256: string | undefined;
-    if (needsSalt) {
-      saltSha256 = await loadSalt().then(
-        (s) => createHash('sha256').update(s).digest('hex'),
-        () => undefined,
-      );
-    }
-    const healthy =
-      status.state === 'ok' && config.jiraCloudId !== undefined && (!needsSalt || saltSha256 !== undefined);
-    const body = {
-      status: healthy ? 'healthy' : 'unhealthy',
-      configured: {
-        jiraCloudId: config.jiraCloudId ?? null,
-        store: store.description,
-        ruleSets: config.rulesFile || config.rulesInline ? ['custom'] : config.ruleSets,
-        endpoints: rules?.endpoints.length ?? 0,
-        saltSha256: saltSha256 ?? null,
-      },
-      tokens: status,
-    };
-    return Response.json(body, {
-      status: healthy ? 200 : 503,
-      headers: { 'cache-control': 'no-store', 'x-request-id': requestId },
-    });
-  }
+  const health = createHealth({ config, store, rules, tokens, loadSalt });
 
   async function proxy(
     req: Request,
@@ -148,16 +123,18 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     let token = await tokens.accessToken();
     let res = await send(token.token);
     if (isRejection(res, token.token)) {
-      const body = await upstream.buffer(res.body);
-      if (res.status === 401 && SCOPE_MISMATCH.test(body.toString('utf8'))) {
-        // The token is fine; the grant lacks a scope. A refresh would not help, and refreshing
-        // on every such call would hammer the token endpoint.
-        return new Response(new Uint8Array(body), { status: 401, headers: res.headers });
-      }
+      const scope = await scopeMismatch(res);
+      if (scope) return scope;
       // One retry with a newer token (another instance's, or a refresh); never a loop.
       token = await tokens.replaceRejected(token.token);
       res = await send(token.token);
+      if (isRejection(res, token.token)) {
+        const again = await scopeMismatch(res);
+        if (again) return again;
+        throw await tokens.rejectedAgain(token.token);
+      }
     }
+    tokens.accepted(token.token);
     res.headers.set('x-request-id', requestId);
     if (!transform) {
       if (req.method === 'HEAD') {
@@ -181,6 +158,17 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     const body = await upstream.buffer(res.body);
     const output = applyTransform(transform, parseJson(body, res.status), salt);
     return new Response(JSON.stringify(output), { status: res.status, headers: res.headers });
+
+    /**
+     * Jira's 401 when the token is fine but the grant lacks the endpoint's scope: passed back, since
+     * a refresh would not help, and refreshing on every such call would hammer the token endpoint.
+     */
+    async function scopeMismatch(r: UpstreamResponse): Promise<Response | undefined> {
+      const body = await upstream.buffer(r.body);
+      if (r.status === 401 && SCOPE_MISMATCH.test(body.toString('utf8')))
+        return new Response(new Uint8Array(body), { status: 401, headers: r.headers });
+      return undefined;
+    }
 
     function isRejection(r: UpstreamResponse, used: string): boolean {
       return r.status === 401 || ((r.status === 403 || r.status === 404) && tokens.isExpired(used));
@@ -223,6 +211,7 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
       }
     } catch (err) {
       if (!(err instanceof ProxyError)) logger.error('request failed', { requestId, err });
+      else if (err.code === 'store_unavailable') metric(METRIC.storeUnavailable, 1);
       response = errorResponse(err, requestId);
     }
     // Every request at debug; at info only what went wrong, so a busy pipeline costs no log volume.

@@ -9,6 +9,9 @@ const CODES = {
   not_configured: { status: 503, psoxy: 'CONNECTION_SETUP' },
   token_family_expired: { status: 503, psoxy: 'CONNECTION_SETUP' },
   token_endpoint_unavailable: { status: 503, psoxy: 'CONNECTION_SETUP' },
+  // 502, not 401: the proxy's own credential was refused upstream; a 401 would tell the caller
+  // that its credentials to the proxy failed.
+  upstream_rejected_token: { status: 502, psoxy: 'CONNECTION_SETUP' },
   store_unavailable: { status: 503, psoxy: 'CONFIG_STORE_UNREACHABLE' },
   upstream_timeout: { status: 504, psoxy: 'API_ERROR' },
   upstream_unreachable: { status: 502, psoxy: 'API_ERROR' },

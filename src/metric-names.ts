@@ -10,9 +10,9 @@ export const METRIC = {
   refreshFailure: 'tokenRefreshFailure',
   /** Atlassian rejected the refresh token (invalid_grant, unauthorized_client): the family is dead. */
   refreshRejected: 'tokenRefreshRejected',
-  /** A rotated refresh token could not be saved; it is held in memory and retried. */
+  /** A rotated refresh token could not be saved (after the store's own retries); it is held in memory. */
   writeBackFailure: 'writeBackFailure',
-  /** One store write retried inside a write-back. */
+  /** One more failed attempt to save a held refresh token (the background loop, or the next request). */
   writeBackRetry: 'writeBackRetry',
   /** A request answered store_unavailable. */
   storeUnavailable: 'storeUnavailable',

@@ -1,5 +1,6 @@
 /** The secret names of the contract: SECRET_PREFIX + suffix, the same in every store. */
 
+/** The secrets the infra creates (and grants) for the proxy. */
 export const SECRET_SUFFIXES = [
   'CLIENT_ID',
   'CLIENT_SECRET',
@@ -9,10 +10,17 @@ export const SECRET_SUFFIXES = [
   'SALT',
   'LOCK',
 ] as const;
-export type SecretSuffix = (typeof SECRET_SUFFIXES)[number];
+/**
+ * Written by the proxy itself (created on the first write): the outcome of the last refresh
+ * attempt, shared by every instance and `status` (src/tokens/outcome.ts). Holds no secret.
+ */
+export const STATE_SUFFIXES = ['REFRESH_OUTCOME'] as const;
+export type SecretSuffix = (typeof SECRET_SUFFIXES)[number] | (typeof STATE_SUFFIXES)[number];
 
 export type SecretNames = Record<SecretSuffix, string>;
 
 export function secretNames(prefix: string): SecretNames {
-  return Object.fromEntries(SECRET_SUFFIXES.map((s) => [s, prefix + s])) as SecretNames;
+  return Object.fromEntries(
+    [...SECRET_SUFFIXES, ...STATE_SUFFIXES].map((s) => [s, prefix + s]),
+  ) as SecretNames;
 }

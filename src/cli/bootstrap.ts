@@ -66,6 +66,7 @@ export async function bootstrap(flags: BootstrapFlags): Promise<void> {
       redirectUri: flags.redirectUri,
       cloudId: flags.cloudId,
       requestedScopes: scopes,
+      lockTtlMs: config.lockTtlMs,
       // Only a run that asks questions picks a site; a scripted one must say --cloud-id.
       chooseSite: interactive
         ? (sites) =>

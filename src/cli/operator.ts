@@ -33,6 +33,7 @@ export function registerOperatorCommands(program: Command): void {
     .command('status')
     .description('token family health from the store (never values); exit 0 healthy, 1 broken, 2 warning')
     .option('--json', 'only JSON on stdout, errors included ({"error": {"code", "message"}})')
+    .option('--live', 'also check the stored access token with Atlassian (never spends the refresh token)')
     .action(async (o) => (await import('./status')).status(o));
 
   program

@@ -1,12 +1,16 @@
 import { loadConfig } from '../config';
 import { secretNames } from '../secrets';
 import { createStore } from '../stores';
+import { parseOutcome, standingVerdict } from '../tokens/outcome';
 import { familyDaysLeft, familyExpiresAt, parseAccessToken, parseFamily } from '../tokens/values';
 import { printJson } from './output';
+import { type LiveReport, liveCheck } from './status-live';
 
 /**
- * `status [--json]`: what the store holds (present or missing, never values), token expiry, the
- * family's age and days left, the last refresh. Exit 0 healthy, 1 broken, 2 warning.
+ * `status [--json] [--live]`: what the store holds (present or missing, never values), token
+ * expiry, the family's age and days left, the last refresh and its recorded outcome (a family
+ * Atlassian rejected is broken, whatever the store still holds). `--live` also asks Atlassian
+ * about the stored access token (status-live.ts). Exit 0 healthy, 1 broken, 2 warning.
  */
 
 const DAY = 86_400_000;
@@ -18,6 +22,8 @@ export interface StatusReport {
   secrets: Record<string, 'present' | 'missing'>;
   accessTokenExpiresAt: string | null;
   lastRefreshAt: string | null;
+  /** The fleet's last refresh attempt, as the proxy recorded it. */
+  lastRefreshOutcome: { at: string; result: string; cause: string } | null;
   family: {
     cloudId: string;
     bootstrappedAt: string;
@@ -26,11 +32,13 @@ export interface StatusReport {
     expiresAt: string;
     scopes: string[];
   } | null;
+  /** Only with --live. */
+  live: LiveReport | null;
   problems: string[];
   warnings: string[];
 }
 
-export async function buildStatus(now = Date.now()): Promise<StatusReport> {
+export async function buildStatus(now = Date.now(), o: { live?: boolean } = {}): Promise<StatusReport> {
   const config = loadConfig();
   const store = await createStore(config);
   const names = secretNames(config.secretPrefix);
@@ -40,12 +48,16 @@ export async function buildStatus(now = Date.now()): Promise<StatusReport> {
     secrets: {},
     accessTokenExpiresAt: null,
     lastRefreshAt: null,
+    lastRefreshOutcome: null,
     family: null,
+    live: null,
     problems: [],
     warnings: [],
   };
   try {
-    const got = await store.read([...REQUIRED, 'SALT' as const].map((s) => names[s]));
+    const got = await store.read(
+      [...REQUIRED, 'SALT' as const, 'REFRESH_OUTCOME' as const].map((s) => names[s]),
+    );
     for (const s of [...REQUIRED, 'SALT' as const])
       report.secrets[names[s]] = got.has(names[s]) ? 'present' : 'missing';
     const missing = REQUIRED.filter((s) => !got.has(names[s]));
@@ -88,6 +100,30 @@ export async function buildStatus(now = Date.now()): Promise<StatusReport> {
     } else if (familyRaw) {
       report.problems.push(`${names.TOKEN_FAMILY} is not valid JSON with bootstrappedAt: bootstrap again`);
     }
+    const configured = config.jiraCloudId;
+    if (configured && family?.cloudId && family.cloudId.toLowerCase() !== configured) {
+      report.problems.push(
+        `JIRA_CLOUD_ID is ${configured} but the token family is for site ${family.cloudId}: every call would ` +
+          `answer 404; set JIRA_CLOUD_ID to ${family.cloudId}, or run \`npx jira-token-proxy bootstrap --cloud-id ${configured}\``,
+      );
+    }
+    const id = got.get(names.CLIENT_ID);
+    const secret = got.get(names.CLIENT_SECRET);
+    outcomeFindings(report, parseOutcome(got.get(names.REFRESH_OUTCOME)?.value), access?.issuedAt, {
+      refreshToken: got.get(names.REFRESH_TOKEN)?.version,
+      client: id && secret ? `${id.version}/${secret.version}` : undefined,
+    });
+    if (o.live) {
+      const live = await liveCheck({
+        apiUrl: config.apiUrl,
+        access,
+        cloudId: configured ?? family?.cloudId,
+        now,
+      });
+      report.live = live.live;
+      report.problems.push(...live.problems);
+      report.warnings.push(...live.warnings);
+    }
   } catch (err) {
     report.problems.push(`cannot read the store: ${(err as Error).message}`);
   } finally {
@@ -97,8 +133,38 @@ export async function buildStatus(now = Date.now()): Promise<StatusReport> {
   return report;
 }
 
-export async function status(o: { json?: boolean }): Promise<void> {
-  const r = await buildStatus();
+/** What the recorded outcome of the last refresh says about the family the store holds now. */
+function outcomeFindings(
+  report: StatusReport,
+  outcome: ReturnType<typeof parseOutcome>,
+  accessIssuedAt: number | undefined,
+  versions: Parameters<typeof standingVerdict>[1],
+): void {
+  if (!outcome) return;
+  const at = new Date(outcome.at).toISOString();
+  report.lastRefreshOutcome = { at, result: outcome.result, cause: outcome.cause };
+  const verdict = standingVerdict(outcome, versions);
+  if (verdict === 'rejected') {
+    report.problems.push(
+      `Atlassian rejected the refresh token at ${at} (${outcome.cause}): the token family is dead; run \`npx jira-token-proxy bootstrap\``,
+    );
+  } else if (verdict === 'client_refused') {
+    report.problems.push(
+      `Atlassian refused the client credentials at ${at} (${outcome.cause}): run \`npx jira-token-proxy bootstrap\` with --client-id and --client-secret from the app's Settings`,
+    );
+  } else if (outcome.result === 'failed' && outcome.refreshTokenVersion === versions.refreshToken) {
+    report.warnings.push(
+      `the last refresh failed at ${at} (${outcome.cause}); the proxy tries again on the next request`,
+    );
+  } else if (outcome.result === 'upstream_rejected' && outcome.accessIssuedAt === accessIssuedAt) {
+    report.warnings.push(
+      `Jira rejected the freshly refreshed access token at ${at}: check the consenting account's access to the site and the app's scopes (\`status --live\` checks now)`,
+    );
+  }
+}
+
+export async function status(o: { json?: boolean; live?: boolean }): Promise<void> {
+  const r = await buildStatus(Date.now(), { live: o.live });
   if (o.json) printJson(r);
   else {
     console.log(`${r.health.toUpperCase()}  (${r.store})`);
@@ -115,6 +181,13 @@ export async function status(o: { json?: boolean }): Promise<void> {
     console.log(
       `  access token expires: ${r.accessTokenExpiresAt ?? 'unknown'}; last refresh: ${r.lastRefreshAt ?? 'unknown'}`,
     );
+    if (r.lastRefreshOutcome && r.lastRefreshOutcome.result !== 'refreshed')
+      console.log(`  last refresh attempt: ${r.lastRefreshOutcome.result} at ${r.lastRefreshOutcome.at}`);
+    if (r.live?.checked)
+      console.log(
+        `  live: the token reaches ${r.live.accessibleSites.join(', ') || 'no site'}` +
+          (r.live.myself === null ? '' : `; /myself answered ${r.live.myself}`),
+      );
     for (const p of r.problems) console.log(`  problem: ${p}`);
     for (const w of r.warnings) console.log(`  warning: ${w}`);
   }

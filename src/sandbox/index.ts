@@ -61,6 +61,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       inactivityDays: opts.inactivityDays ?? 90,
       absoluteDays: opts.absoluteDays ?? 365,
       consentingAccountId: data.me.accountId,
+      deadRefreshTokenError: opts.deadRefreshTokenError,
     },
     stats,
   );

@@ -55,6 +55,11 @@ export interface AuthSettings {
   inactivityDays: number;
   absoluteDays: number;
   consentingAccountId: string;
+  /**
+   * How a dead refresh token is answered: the documented `invalid_grant`, or the
+   * `unauthorized_client` "refresh_token is invalid" Atlassian has also been seen to send.
+   */
+  deadRefreshTokenError?: 'invalid_grant' | 'unauthorized_client';
 }
 
 export interface TokenAnswer {
@@ -66,6 +71,7 @@ export type AuthorizeAnswer = { status: 302; location: string } | { status: 400;
 
 const INVALID_CODE = 'Invalid authorization code';
 const INVALID_REFRESH = 'Unknown or invalid refresh token.';
+const INVALID_REFRESH_CLIENT = 'refresh_token is invalid';
 
 export class AuthServer {
   readonly #codes = new Map<string, Code>();
@@ -199,7 +205,7 @@ export class AuthServer {
   #refresh(client: SandboxClient, token: string): TokenAnswer {
     const rt = this.#refreshTokens.get(token);
     if (!rt || rt.family.clientId !== client.clientId || !this.#alive(rt.family)) {
-      return this.#invalidGrant(INVALID_REFRESH);
+      return this.#deadRefreshToken();
     }
     if (rt.spentAt !== undefined) {
       if (this.s.now() - rt.spentAt < this.s.leewaySeconds * 1000) {
@@ -207,7 +213,7 @@ export class AuthServer {
       } else {
         this.stats.reuseAfterLeeway++;
         this.#revoke(rt.family);
-        return this.#invalidGrant(INVALID_REFRESH);
+        return this.#deadRefreshToken();
       }
     }
     const rotate = !this.#omitRefreshTokenNext;
@@ -260,6 +266,12 @@ export class AuthServer {
     if (f.revoked) return;
     f.revoked = true;
     this.stats.familiesRevoked++;
+  }
+
+  #deadRefreshToken(): TokenAnswer {
+    if (this.s.deadRefreshTokenError !== 'unauthorized_client') return this.#invalidGrant(INVALID_REFRESH);
+    this.stats.invalidGrants++;
+    return error(403, 'unauthorized_client', INVALID_REFRESH_CLIENT);
   }
 
   #invalidGrant(description: string): TokenAnswer {

@@ -17,6 +17,8 @@ export interface SandboxOptions {
   absoluteDays?: number;
   clients?: SandboxClient[];
   sites?: SandboxSite[];
+  /** A dead refresh token's answer: `invalid_grant` (default) or `unauthorized_client` (seen in the wild). */
+  deadRefreshTokenError?: 'invalid_grant' | 'unauthorized_client';
   /** Artificial delay before every API answer (benchmarks). */
   latencyMs?: number;
 }

@@ -17,7 +17,8 @@ export interface TokenGrant {
 }
 
 /**
- * `rejected`: the grant itself was refused (invalid_grant: spent/revoked refresh token, bad code).
+ * `rejected`: the grant itself was refused (invalid_grant: spent/revoked refresh token, bad code;
+ * or Atlassian's other answer for a dead refresh token, unauthorized_client "refresh_token is invalid").
  * `client`: the client credentials were refused. `transient`: 429/5xx, the request was answered
  * and not processed. `ambiguous`: timeout or dropped connection after sending: Atlassian may
  * have rotated the token.
@@ -131,7 +132,7 @@ function classify(res: Response, text: string): TokenEndpointError {
       retryAfterMs(res),
     );
   }
-  if (error === 'invalid_grant')
+  if (error === 'invalid_grant' || deadRefreshToken(error, description))
     return new TokenEndpointError('rejected', `token endpoint answered ${detail}`, res.status);
   if (res.status === 401 || res.status === 403 || error) {
     return new TokenEndpointError(
@@ -141,6 +142,15 @@ function classify(res: Response, text: string): TokenEndpointError {
     );
   }
   return new TokenEndpointError('transient', `token endpoint answered ${detail}`, res.status);
+}
+
+/**
+ * Besides the documented invalid_grant, Atlassian answers a dead refresh token with
+ * `403 unauthorized_client "refresh_token is invalid"` (seen in the wild): the family is dead, the
+ * client credentials are fine. Read as a credential failure it would send on-call the wrong way.
+ */
+function deadRefreshToken(error: string, description: string): boolean {
+  return error === 'unauthorized_client' && /refresh[_ ]token is invalid/i.test(description);
 }
 
 /** Retry-After in seconds or as an HTTP date. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { registerSecret } from '../log';
 import type { SecretNames } from '../secrets';
 import { type SecretStore, StoreError } from '../stores/store';
 import { type ClientCredentials, type TokenClient, TokenEndpointError, type TokenGrant } from './atlassian';
+import { lockOwner, withFleetLock } from './fleet-lock';
 import { familyExpiresAt, formatAccessToken, formatFamily, type TokenFamily } from './values';
 
 /**
@@ -32,6 +32,8 @@ export interface InstallOptions {
   requestedScopes?: string[];
   chooseSite?: (sites: Site[]) => Promise<string>;
   now?: () => number;
+  /** The fleet lock's TTL (LOCK_TTL_SECONDS), the same the proxies use. */
+  lockTtlMs?: number;
 }
 
 export interface InstalledFamily {
@@ -48,6 +50,7 @@ export class BootstrapError extends Error {
   override name = 'BootstrapError';
 }
 
+/** Longer than a refresh can hold the lock (its deadline is at most 30 s), so a busy proxy is waited out. */
 const LOCK_WAIT_MS = 75_000;
 
 export async function installFamily(o: InstallOptions): Promise<InstalledFamily> {
@@ -92,7 +95,7 @@ export async function installFamily(o: InstallOptions): Promise<InstalledFamily>
     ],
     [n.REFRESH_TOKEN, grant.refreshToken],
   ];
-  await writeAllOrNothing(o.store, n, writes);
+  await writeAllOrNothing(o.store, n, writes, o.lockTtlMs ?? 60_000);
 
   const requested = o.requestedScopes ?? [];
   return {
@@ -174,45 +177,44 @@ async function writeAllOrNothing(
   store: SecretStore,
   n: SecretNames,
   writes: [string, string][],
+  lockTtlMs: number,
 ): Promise<void> {
-  const owner = `bootstrap:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const busy = () =>
+    new BootstrapError(
+      'a proxy instance holds the refresh lock and did not release it: try again in a minute.',
+    );
   try {
-    while (!(await store.tryLock(n.LOCK, owner, 60_000))) {
-      if (Date.now() > deadline) {
-        throw new BootstrapError(
-          'a proxy instance holds the refresh lock and did not release it: try again in a minute.',
-        );
-      }
-      await sleep(250);
-    }
+    await withFleetLock(
+      store,
+      n.LOCK,
+      { ttlMs: lockTtlMs, waitMs: LOCK_WAIT_MS, pollMs: 250, owner: lockOwner('bootstrap'), busy },
+      async () => {
+        const before = await store.read(writes.map(([name]) => name)).catch((err) => {
+          throw storeFailure(err, 'the current secrets');
+        });
+        const done: string[] = [];
+        try {
+          for (const [name, value] of writes) {
+            await store.write(name, value);
+            done.push(name);
+          }
+        } catch (err) {
+          for (const name of done.reverse()) {
+            const old = before.get(name);
+            // Restoring is best effort; a secret that did not exist before keeps the new value, which
+            // is harmless because REFRESH_TOKEN (written last) still points at the old family.
+            if (old) await store.write(name, old.value).catch(() => undefined);
+          }
+          throw storeFailure(err, writes[done.length]?.[0] ?? 'a secret');
+        }
+        const salt = await store.read([n.SALT]).catch(() => undefined);
+        if (salt && !salt.has(n.SALT))
+          await store.write(n.SALT, randomBytes(32).toString('base64url')).catch(() => undefined);
+      },
+    );
   } catch (err) {
+    // What is not already a BootstrapError is the lock's own store call failing.
     throw storeFailure(err, n.LOCK);
-  }
-  try {
-    const before = await store.read(writes.map(([name]) => name)).catch((err) => {
-      throw storeFailure(err, 'the current secrets');
-    });
-    const done: string[] = [];
-    try {
-      for (const [name, value] of writes) {
-        await store.write(name, value);
-        done.push(name);
-      }
-    } catch (err) {
-      for (const name of done.reverse()) {
-        const old = before.get(name);
-        // Restoring is best effort; a secret that did not exist before keeps the new value, which
-        // is harmless because REFRESH_TOKEN (written last) still points at the old family.
-        if (old) await store.write(name, old.value).catch(() => undefined);
-      }
-      throw storeFailure(err, writes[done.length]?.[0] ?? 'a secret');
-    }
-    const salt = await store.read([n.SALT]).catch(() => undefined);
-    if (salt && !salt.has(n.SALT))
-      await store.write(n.SALT, randomBytes(32).toString('base64url')).catch(() => undefined);
-  } finally {
-    await store.unlock(n.LOCK, owner).catch(() => undefined);
   }
 }
 

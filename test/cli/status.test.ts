@@ -109,6 +109,8 @@ describe.concurrent('status', () => {
         'family',
         'health',
         'lastRefreshAt',
+        'lastRefreshOutcome',
+        'live',
         'problems',
         'secrets',
         'store',
@@ -128,6 +130,8 @@ describe.concurrent('status', () => {
       },
       accessTokenExpiresAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
       lastRefreshAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
+      lastRefreshOutcome: null,
+      live: null,
       family: {
         cloudId: CLOUD_ID,
         bootstrappedAt: expect.stringMatching(/Z$/),

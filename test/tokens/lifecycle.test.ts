@@ -132,7 +132,9 @@ describe('token lifecycle', () => {
     expect((await get(p)).status).toBe(200);
     p.sandbox.failNext('api', [{ status: 401 }, { status: 401 }]);
     const res = await get(p);
-    expect(res.status).toBe(401);
+    // The retry's fresh token was rejected too: a clear error rather than Jira's bare 401.
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_rejected_token');
     expect(p.sandbox.stats().refreshes).toBe(1);
   });
 
@@ -204,7 +206,8 @@ describe('token lifecycle', () => {
     const clock = testClock();
     const p = await proxy({ sandbox: { now: clock.now, leewaySeconds: 0 }, now: clock.now });
     const n = secretNames(p.config.secretPrefix);
-    p.store.failWrites.set(n.REFRESH_TOKEN, 4);
+    // One refusal stands for the store's own retries (the SDK's) all failing.
+    p.store.failWrites.set(n.REFRESH_TOKEN, 1);
     clock.advance(HOUR);
     const res = await get(p);
     expect(res.status).toBe(503);

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logger } from '../log';
+import type { SecretStore } from '../stores/store';
+
+/**
+ * The fleet lock around a refresh or a bootstrap: one holder across every instance and the CLI,
+ * on the store's own lock (`LOCK`), released in `finally` unless the work keeps it. Its TTL
+ * (LOCK_TTL_SECONDS) is what frees the lock of a holder that died; it stays far below
+ * Atlassian's 10-minute reuse leeway (docs/ARCHITECTURE.md, "Why a crash cannot lose the family").
+ */
+
+export interface FleetLockOptions<T> {
+  ttlMs: number;
+  /** How long to wait for another holder before `busy()` is thrown. */
+  waitMs: number;
+  pollMs?: number;
+  /** Who holds it: the same owner re-taking its own lock extends the TTL. */
+  owner?: string;
+  now?: () => number;
+  /** Asked after each refused attempt: a value ends the wait without the lock (the holder's result). */
+  meanwhile?: () => Promise<T | undefined>;
+  busy: () => Error;
+}
+
+export interface HeldLock {
+  readonly owner: string;
+  /** Time spent waiting for another holder (0 when the lock was free). */
+  readonly waitedMs: number;
+  /** Leave the lock held after the work (its TTL or a later `releaseFleetLock` frees it). */
+  keep(): void;
+}
+
+export function lockOwner(kind: string): string {
+  return `${kind}:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Store failures of the lock itself propagate as the store's errors; the caller maps them. */
+export async function withFleetLock<T>(
+  store: SecretStore,
+  name: string,
+  o: FleetLockOptions<T>,
+  work: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
+  const owner = o.owner ?? lockOwner('proxy');
+  const now = o.now ?? Date.now;
+  const started = now();
+  while (!(await store.tryLock(name, owner, o.ttlMs))) {
+    const meanwhile = await o.meanwhile?.();
+    if (meanwhile !== undefined) return meanwhile;
+    if (now() - started >= o.waitMs) throw o.busy();
+    await sleep(o.pollMs ?? 200);
+  }
+  let keep = false;
+  try {
+    return await work({
+      owner,
+      waitedMs: now() - started,
+      keep: () => {
+        keep = true;
+      },
+    });
+  } finally {
+    if (!keep) await releaseFleetLock(store, name, owner);
+  }
+}
+
+/** Never throws: a lock that cannot be released expires by itself. */
+export async function releaseFleetLock(store: SecretStore, name: string, owner: string): Promise<void> {
+  await store
+    .unlock(name, owner)
+    .catch((err) =>
+      logger.warn('fleet lock release failed; it expires by itself', { cause: (err as Error).message }),
+    );
+}

@@ -1,0 +1,120 @@
+import { ProxyError } from '../errors';
+import { logger, registerSecret } from '../log';
+import type { SecretNames } from '../secrets';
+import { type SecretStore, type StoredValue, StoreError } from '../stores/store';
+import type { ClientCredentials } from './atlassian';
+import { formatOutcome, parseOutcome, type RefreshOutcome, type StoredVersions } from './outcome';
+import {
+  type AccessToken,
+  formatAccessToken,
+  parseAccessToken,
+  parseFamily,
+  type TokenFamily,
+} from './values';
+
+/**
+ * The token secrets as the lifecycle sees them: one batch read of everything a refresh needs,
+ * typed, with every value registered with the log redactor. Store failures a caller must hear
+ * about become the contract's `store_unavailable`. The store layer retries its own calls.
+ */
+
+export interface StoreState {
+  access: AccessToken | undefined;
+  refresh: StoredValue | undefined;
+  client: ClientCredentials | undefined;
+  family: TokenFamily | undefined;
+  outcome: RefreshOutcome | undefined;
+  versions: StoredVersions;
+}
+
+export class TokenStore {
+  constructor(
+    readonly store: SecretStore,
+    readonly names: SecretNames,
+  ) {}
+
+  async read(): Promise<StoreState> {
+    const n = this.names;
+    const got = await this.#reading([
+      n.ACCESS_TOKEN,
+      n.REFRESH_TOKEN,
+      n.CLIENT_ID,
+      n.CLIENT_SECRET,
+      n.TOKEN_FAMILY,
+      n.REFRESH_OUTCOME,
+    ]);
+    for (const v of got.values()) registerSecret(v.value);
+    const id = got.get(n.CLIENT_ID);
+    const secret = got.get(n.CLIENT_SECRET);
+    const family = got.get(n.TOKEN_FAMILY)?.value;
+    const refresh = got.get(n.REFRESH_TOKEN);
+    return {
+      access: this.#access(got.get(n.ACCESS_TOKEN)?.value),
+      refresh,
+      client: id && secret ? { clientId: id.value.trim(), clientSecret: secret.value.trim() } : undefined,
+      family: family ? parseFamily(family) : undefined,
+      outcome: parseOutcome(got.get(n.REFRESH_OUTCOME)?.value),
+      versions: {
+        refreshToken: refresh?.version,
+        client: id && secret ? `${id.version}/${secret.version}` : undefined,
+      },
+    };
+  }
+
+  /** While another instance refreshes, only the access token matters. */
+  async readAccessToken(): Promise<AccessToken | undefined> {
+    const name = this.names.ACCESS_TOKEN;
+    return this.#access((await this.#reading([name])).get(name)?.value);
+  }
+
+  /** Compare-and-swap on the version read; raw StoreError on failure (a conflict means "keep the stored one"). */
+  writeRefreshToken(value: string, expectedVersion: string | undefined): Promise<string> {
+    return this.store.write(this.names.REFRESH_TOKEN, value, { expectedVersion });
+  }
+
+  /** The access token is a cache for other instances: failing to store it costs them a refresh, no more. */
+  async writeAccessToken(access: AccessToken): Promise<void> {
+    const name = this.names.ACCESS_TOKEN;
+    await this.store.write(name, formatAccessToken(access)).catch((err) =>
+      logger.warn('new access token not saved to the store; other instances will refresh again', {
+        cause: (err as Error).message,
+      }),
+    );
+  }
+
+  /** Best effort: without it, other instances and `status` learn the outcome by themselves. */
+  async writeOutcome(outcome: RefreshOutcome): Promise<void> {
+    const name = this.names.REFRESH_OUTCOME;
+    await this.store
+      .write(name, formatOutcome(outcome))
+      .catch((err) =>
+        logger.warn('refresh outcome not recorded in the store', { name, cause: (err as Error).message }),
+      );
+  }
+
+  #access(raw: string | undefined): AccessToken | undefined {
+    const access = raw ? parseAccessToken(raw) : undefined;
+    // The stored value is JSON around the token: the token itself must be known to the redactor.
+    registerSecret(access?.token);
+    return access;
+  }
+
+  async #reading(names: string[]): Promise<Map<string, StoredValue>> {
+    try {
+      return await this.store.read(names);
+    } catch (err) {
+      throw storeUnavailable(err);
+    }
+  }
+}
+
+/** Store failures become the contract's `store_unavailable`, naming the store's own message. */
+export function storeUnavailable(err: unknown): unknown {
+  if (!(err instanceof StoreError)) return err;
+  return new ProxyError(
+    'store_unavailable',
+    `secret store: ${err.message}`,
+    { 'retry-after': '5' },
+    { cause: err },
+  );
+}
