@@ -5,6 +5,10 @@ import { SECRET_SUFFIXES, type SecretSuffix } from '../src/secrets';
 export const READ_ONLY: SecretSuffix[] = ['CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_FAMILY', 'SALT'];
 /** The secrets every refresh rewrites. */
 export const ROTATING: SecretSuffix[] = ['REFRESH_TOKEN', 'ACCESS_TOKEN'];
+/** The outcome of the last refresh attempt: written by the proxy, worth nothing once replaced. */
+export const OUTCOME: SecretSuffix = 'REFRESH_OUTCOME';
+/** Every secret the proxy writes (the lock aside). */
+export const WRITTEN: SecretSuffix[] = [...ROTATING, OUTCOME];
 export const LOCK: SecretSuffix = 'LOCK';
 /**
  * Secrets whose loss costs a person's consent (the token family) or changes every pseudonym (the

@@ -9,18 +9,14 @@ export const SECRET_SUFFIXES = [
   'TOKEN_FAMILY',
   'SALT',
   'LOCK',
+  // The outcome of the last refresh attempt, shared by every instance and `status`
+  // (src/tokens/outcome.ts). Written by the proxy; holds no secret.
+  'REFRESH_OUTCOME',
 ] as const;
-/**
- * Written by the proxy itself (created on the first write): the outcome of the last refresh
- * attempt, shared by every instance and `status` (src/tokens/outcome.ts). Holds no secret.
- */
-export const STATE_SUFFIXES = ['REFRESH_OUTCOME'] as const;
-export type SecretSuffix = (typeof SECRET_SUFFIXES)[number] | (typeof STATE_SUFFIXES)[number];
+export type SecretSuffix = (typeof SECRET_SUFFIXES)[number];
 
 export type SecretNames = Record<SecretSuffix, string>;
 
 export function secretNames(prefix: string): SecretNames {
-  return Object.fromEntries(
-    [...SECRET_SUFFIXES, ...STATE_SUFFIXES].map((s) => [s, prefix + s]),
-  ) as SecretNames;
+  return Object.fromEntries(SECRET_SUFFIXES.map((s) => [s, prefix + s])) as SecretNames;
 }

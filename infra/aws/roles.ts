@@ -7,7 +7,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Fn, Op, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { ALL_SECRETS, LOCK, ROTATING, splat } from '../common';
+import { ALL_SECRETS, LOCK, splat, WRITTEN } from '../common';
 import type { AwsContext } from './context';
 import type { AwsSecrets } from './secrets';
 
@@ -41,7 +41,7 @@ export class ExecutionRole extends Construct {
         {
           sid: 'WriteRotatingAndLock',
           actions: ['ssm:PutParameter'],
-          resources: [...ROTATING.map(ssm), ...lockArns(ssm)],
+          resources: [...WRITTEN.map(ssm), ...lockArns(ssm)],
         },
         { sid: 'ReleaseLock', actions: ['ssm:DeleteParameter'], resources: lockArns(ssm) },
         keyStatement(
@@ -57,7 +57,7 @@ export class ExecutionRole extends Construct {
         {
           sid: 'WriteRotatingAndLock',
           actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-          resources: [...ROTATING, LOCK].map(sm),
+          resources: [...WRITTEN, LOCK].map(sm),
         },
         keyStatement(
           ['kms:Decrypt', 'kms:GenerateDataKey'],

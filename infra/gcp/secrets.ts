@@ -5,7 +5,7 @@ import { SecretManagerSecretVersion } from '@cdktf/provider-google/lib/secret-ma
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { SecretSuffix } from '../../src/secrets';
-import { ALL_SECRETS, LOCK, READ_ONLY, RETAINED, ROTATING } from '../common';
+import { ALL_SECRETS, LOCK, READ_ONLY, RETAINED, WRITTEN } from '../common';
 import { saltWrite } from '../variables';
 import type { GcpContext } from './context';
 
@@ -64,11 +64,11 @@ export class GcpSecrets extends Construct {
         role,
         member: functionMember,
       });
-    for (const s of [...READ_ONLY, ...ROTATING]) grant(s, 'roles/secretmanager.secretAccessor', 'accessor');
+    for (const s of [...READ_ONLY, ...WRITTEN]) grant(s, 'roles/secretmanager.secretAccessor', 'accessor');
     // The proxy reads the newest enabled version by number (the `latest` alias is not strongly
     // consistent): versions.list, which secretAccessor lacks and viewer carries (metadata only).
     for (const s of READ_ONLY) grant(s, 'roles/secretmanager.viewer', 'viewer');
-    for (const s of ROTATING) grant(s, 'roles/secretmanager.secretVersionManager', 'version_manager');
-    for (const s of [...ROTATING, LOCK]) grant(s, annotator.name, 'annotator');
+    for (const s of WRITTEN) grant(s, 'roles/secretmanager.secretVersionManager', 'version_manager');
+    for (const s of [...WRITTEN, LOCK]) grant(s, annotator.name, 'annotator');
   }
 }

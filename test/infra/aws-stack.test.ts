@@ -151,13 +151,22 @@ describe('AWS stack: IAM', () => {
     const lock = [ssmArn('LOCK'), ssmArn('LOCK.takeover-*')];
     expect(s.ReadSecrets?.actions).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
     expect(s.ReadSecrets?.resources).toEqual([
-      ...['CLIENT_ID', 'CLIENT_SECRET', 'REFRESH_TOKEN', 'ACCESS_TOKEN', 'TOKEN_FAMILY', 'SALT'].map(ssmArn),
+      ...[
+        'CLIENT_ID',
+        'CLIENT_SECRET',
+        'REFRESH_TOKEN',
+        'ACCESS_TOKEN',
+        'TOKEN_FAMILY',
+        'SALT',
+        'REFRESH_OUTCOME',
+      ].map(ssmArn),
       ...lock,
     ]);
     expect(s.WriteRotatingAndLock?.actions).toEqual(['ssm:PutParameter']);
     expect(s.WriteRotatingAndLock?.resources).toEqual([
       ssmArn('REFRESH_TOKEN'),
       ssmArn('ACCESS_TOKEN'),
+      ssmArn('REFRESH_OUTCOME'),
       ...lock,
     ]);
     expect(s.ReleaseLock?.actions).toEqual(['ssm:DeleteParameter']);
@@ -180,7 +189,9 @@ describe('AWS stack: IAM', () => {
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
     ]);
-    expect(s.WriteRotatingAndLock?.resources).toEqual(['REFRESH_TOKEN', 'ACCESS_TOKEN', 'LOCK'].map(smArn));
+    expect(s.WriteRotatingAndLock?.resources).toEqual(
+      ['REFRESH_TOKEN', 'ACCESS_TOKEN', 'REFRESH_OUTCOME', 'LOCK'].map(smArn),
+    );
     expect(s.UseSecretsKey?.actions).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(s.UseSecretsKey?.condition[0].values).toEqual(['secretsmanager.${var.aws_region}.amazonaws.com']);
     expect(Object.keys(s)).toHaveLength(3);

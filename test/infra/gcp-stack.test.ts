@@ -213,6 +213,7 @@ describe('GCP stack: secrets', () => {
       SALT: readOnly,
       REFRESH_TOKEN: rotating,
       ACCESS_TOKEN: rotating,
+      REFRESH_OUTCOME: rotating,
       LOCK: [annotator],
     });
     expect(tf.resource.google_project_iam_custom_role.secret_annotator.permissions).toEqual([
