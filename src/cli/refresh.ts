@@ -1,8 +1,9 @@
 import { createRuntime } from '../runtime';
+import { ALL_STORES } from '../stores';
 
 /** `refresh`: refresh the token family if due; exit 1 when it cannot. */
 export async function refresh(o: { json?: boolean }): Promise<void> {
-  const { app } = await createRuntime();
+  const { app } = await createRuntime(ALL_STORES);
   try {
     const report = await app.refresh();
     if (o.json) console.log(JSON.stringify(report));

@@ -1,11 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isLoopbackAddress } from '../adapters/host-check';
+import { createHttpServer, listen } from '../adapters/node-http';
 import { type Config, loadConfig } from '../config';
-import { createHttpServer, listen } from '../http-adapter';
 import { logger } from '../log';
 import { createRuntime } from '../runtime';
 import { secretNames } from '../secrets';
-import { createStore } from '../stores';
+import { ALL_STORES, createStore } from '../stores';
 import { TokenClient } from '../tokens/atlassian';
 import { installFamily } from '../tokens/bootstrap';
 import { parseFamily } from '../tokens/values';
@@ -24,8 +25,12 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
   const sandbox = stored && !stored.hasTokens ? await startSandboxMode(config) : undefined;
   if (sandbox) config = sandbox.config;
 
-  const { app } = await createRuntime(config);
-  const server = createHttpServer(app);
+  const { app } = await createRuntime(ALL_STORES, config);
+  // Bound to loopback, Host must be a loopback name or in ALLOWED_HOSTS (DNS rebinding).
+  const server = createHttpServer(app, {
+    allowedHosts:
+      isLoopbackAddress(opts.host) || config.allowedHosts.length ? config.allowedHosts : undefined,
+  });
   const port = await listen(server, config.port, opts.host);
   const base = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
   if (sandbox) {

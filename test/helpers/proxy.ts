@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHttpServer, listen } from '../../src/adapters/node-http';
 import { type App, createApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
-import { createHttpServer, listen } from '../../src/http-adapter';
 import { loadRules } from '../../src/rules';
 import {
   PSOXY_SCOPES,
