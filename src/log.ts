@@ -67,7 +67,6 @@ export function setLogLevel(level: Level): void {
   metricsLogger = logger.createChild({ logLevel: level === 'silent' ? 'SILENT' : 'INFO' });
 }
 
-
 /** A metric as a log line (`metric`, `value`): CloudWatch and Cloud Logging turn these into metrics. */
 export function metric(name: MetricName, value: number, fields: Record<string, string | number> = {}): void {
   metricsLogger.info(`metric ${name}`, { metric: name, value, ...fields });

@@ -1,7 +1,7 @@
 import { type App, createApp } from './app';
 import { type Config, loadConfig } from './config';
 import { setLogLevel } from './log';
-import { loadRules } from './rules';
+import { loadConfiguredRules } from './rules/rules';
 import { openStore, type StoreLoaders } from './stores/open';
 import type { SecretStore } from './stores/store';
 
@@ -24,7 +24,7 @@ export async function createRuntime(
   setLogLevel(config.logLevel);
   const s = store ?? (await openStore(config, stores));
   const rules = config.jiraCloudId
-    ? loadRules(
+    ? await loadConfiguredRules(
         { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
         config.jiraCloudId,
       )

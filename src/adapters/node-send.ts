@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { isStreamed, type Reply, type StreamedReply } from '../call';
 import { errorResponse, ProxyError } from '../errors';
 import { logger } from '../log';
@@ -52,8 +51,7 @@ function pump(reply: StreamedReply, res: ServerResponse, requestId: string | und
       requestId,
       cause: err.message,
     });
-    const socket = res.socket as (Socket & { resetAndDestroy?: () => void }) | null;
-    if (socket?.resetAndDestroy) socket.resetAndDestroy();
+    if (res.socket) res.socket.resetAndDestroy();
     else res.destroy();
   });
   res.once('close', () => {

@@ -99,7 +99,8 @@ export async function startProxy(
     SANDBOX_SITE.id,
   );
   const app = createApp({ config, store, rules, now: opts.now });
-  const server: Server = createHttpServer(app);
+  // As `serve` bound to loopback: the Host check against loopback names and ALLOWED_HOSTS.
+  const server: Server = createHttpServer(app, { allowedHosts: config.allowedHosts });
   const port = await listen(server, 0);
   return {
     url: `http://127.0.0.1:${port}`,
