@@ -110,45 +110,55 @@ async function optional(name: string, run: () => Promise<void>) {
 const ZIP_BEFORE_KIB = { 'aws-lambda': 227, 'gcp-function': 491 };
 const IMPORT_GOAL = { 'aws-lambda': 1.3, 'gcp-function': 1.15 };
 
+/** `npm run bench -- proxy bundles`: only the named parts (proxy, warm, burst, bundles, transform). */
+const only = new Set(process.argv.slice(2));
+const wanted = (part: string) => only.size === 0 || only.has(part);
+
 async function main() {
-  const pair = await startProcesses();
-  try {
-    await againstFloor(pair);
-  } finally {
-    await pair.close();
-  }
-  const p = await startBenchProxy();
-  try {
-    await warmCalls(p);
-  } finally {
-    await p.close();
-  }
-  await burst();
-  await optional('bundles', async () => {
-    const { benchBundles } = await import('./bundles');
-    for (const b of await benchBundles()) {
-      const s = `bundle ${b.name}`;
-      add(s, 'zip size', b.zipBytes / 1024, 'KiB', `<= ${ZIP_BEFORE_KIB[b.name]} (before splitting)`);
-      add(s, 'floor cold import (store client alone, median)', b.floorColdImportMs, 'ms');
-      add(s, 'cold import (median)', b.coldImportMs, 'ms');
-      add(
-        s,
-        'cold import / floor',
-        b.coldImportMs / b.floorColdImportMs,
-        'ratio',
-        `<= ${IMPORT_GOAL[b.name]}`,
-      );
+  if (wanted('proxy')) {
+    const pair = await startProcesses();
+    try {
+      await againstFloor(pair);
+    } finally {
+      await pair.close();
     }
-  });
-  await optional('pseudonymization', async () => {
-    const { benchTransform } = await import('./transform');
-    const r = await benchTransform();
-    const s = 'pseudonymize search/jql page (100 issues)';
-    add(s, 'page size', r.pageBytes / 1024, 'KiB');
-    add(s, 'floor: JSON.parse + JSON.stringify', r.floorMbPerSecond, 'MB/s');
-    add(s, 'parse + transform + stringify', r.mbPerSecond, 'MB/s');
-    add(s, 'floor / transform time', r.floorMbPerSecond / r.mbPerSecond, 'ratio', '<= 2');
-  });
+  }
+  if (wanted('warm')) {
+    const p = await startBenchProxy();
+    try {
+      await warmCalls(p);
+    } finally {
+      await p.close();
+    }
+  }
+  if (wanted('burst')) await burst();
+  if (wanted('bundles'))
+    await optional('bundles', async () => {
+      const { benchBundles } = await import('./bundles');
+      for (const b of await benchBundles()) {
+        const s = `bundle ${b.name}`;
+        add(s, 'zip size', b.zipBytes / 1024, 'KiB', `<= ${ZIP_BEFORE_KIB[b.name]} (before splitting)`);
+        add(s, 'floor cold import (store client alone, median)', b.floorColdImportMs, 'ms');
+        add(s, 'cold import (median)', b.coldImportMs, 'ms');
+        add(
+          s,
+          'cold import / floor',
+          b.coldImportMs / b.floorColdImportMs,
+          'ratio',
+          `<= ${IMPORT_GOAL[b.name]}`,
+        );
+      }
+    });
+  if (wanted('transform'))
+    await optional('pseudonymization', async () => {
+      const { benchTransform } = await import('./transform');
+      const r = await benchTransform();
+      const s = 'pseudonymize search/jql page (100 issues)';
+      add(s, 'page size', r.pageBytes / 1024, 'KiB');
+      add(s, 'floor: JSON.parse + JSON.stringify', r.floorMbPerSecond, 'MB/s');
+      add(s, 'parse + transform + stringify', r.mbPerSecond, 'MB/s');
+      add(s, 'floor / transform time', r.floorMbPerSecond / r.mbPerSecond, 'ratio', '<= 2');
+    });
 
   const machine = {
     node: process.version,
@@ -159,10 +169,12 @@ async function main() {
     memGiB: Math.round(totalmem() / 2 ** 30),
     loadAverage: loadavg(),
   };
-  await writeFile(
-    new URL('./results.json', import.meta.url),
-    `${JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2)}\n`,
-  );
+  // A partial run prints its figures but keeps the last full run's results.json.
+  if (only.size === 0)
+    await writeFile(
+      new URL('./results.json', import.meta.url),
+      `${JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2)}\n`,
+    );
   console.log(
     `jira-token-proxy bench: node ${machine.node}, ${machine.cpus} x ${machine.cpu}, load average ${loadavg()
       .map((x) => x.toFixed(1))
