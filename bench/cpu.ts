@@ -24,28 +24,37 @@ export async function cpuPerRequestUs(pid: number, url: string, amount: number, 
   return (((await cpuMs(pid)) - before) * 1000) / amount;
 }
 
-/** Median latency in ms of `amount` GETs sent one at a time over one keep-alive connection. */
-export async function serialP50Ms(url: string, amount: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < amount; i++) {
-      const started = process.hrtime.bigint();
-      await new Promise<void>((resolve, reject) => {
-        const req = request(url, { agent }, (res) => {
-          res.resume();
-          res.once('end', () =>
-            res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`)),
-          );
-        });
-        req.once('error', reject);
-        req.end();
+/**
+ * Median latency in ms of `amount` GETs to each URL, sent one at a time over one keep-alive
+ * connection per URL, alternating between the URLs every 50 requests so both see the same load.
+ */
+export async function serialP50Ms(urls: string[], amount: number): Promise<number[]> {
+  const agents = urls.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
+  const times: number[][] = urls.map(() => []);
+  const once = (url: string, agent: Agent) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(url, { agent }, (res) => {
+        res.resume();
+        res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`))));
       });
-      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      req.once('error', reject);
+      req.end();
+    });
+  try {
+    for (let done = 0; done < amount; done += 50) {
+      for (const [i, url] of urls.entries()) {
+        for (let j = 0; j < 50; j++) {
+          const started = process.hrtime.bigint();
+          await once(url, agents[i] as Agent);
+          times[i]?.push(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+      }
     }
   } finally {
-    agent.destroy();
+    for (const agent of agents) agent.destroy();
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return t[Math.floor(t.length / 2)] as number;
+  });
 }

@@ -47,8 +47,9 @@ async function againstFloor(p: ProcessPair) {
   for (let round = 0; round < ROUNDS; round++) {
     cpu.floor.push(await cpuPerRequestUs(p.floorPid, floorUrl, CPU_REQUESTS, CONNECTIONS));
     cpu.proxy.push(await cpuPerRequestUs(p.proxyPid, proxyUrl, CPU_REQUESTS, CONNECTIONS));
-    p50.floor.push(await serialP50Ms(floorUrl, SERIAL_REQUESTS));
-    p50.proxy.push(await serialP50Ms(proxyUrl, SERIAL_REQUESTS));
+    const [floorP50, proxyP50] = await serialP50Ms([floorUrl, proxyUrl], SERIAL_REQUESTS);
+    p50.floor.push(floorP50 as number);
+    p50.proxy.push(proxyP50 as number);
   }
   const s = `GET ${PATH}`;
   const c = { floor: mean(cpu.floor), proxy: mean(cpu.proxy) };

@@ -121,12 +121,13 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     decision: Extract<Decision, { ok: true }>,
     requestId: string,
   ): Promise<Reply> {
-    const url = `${config.apiUrl}${decision.upstreamPath}${decision.upstreamQuery}`;
+    const path = decision.upstreamPath + decision.upstreamQuery;
     const transform = decision.transform;
     const send = (accessToken: string) =>
       upstream.send({
         method: call.method,
-        url,
+        base: config.apiUrl,
+        path,
         accessToken,
         requestId,
         accept: call.header('accept'),

@@ -18,7 +18,10 @@ const PASS_BACK =
 
 export interface UpstreamRequest {
   method: string;
-  url: string;
+  /** ATLASSIAN_API_URL: parsed once, not per request. */
+  base: string;
+  /** Path and query, appended to the base's path. */
+  path: string;
   accessToken: string;
   requestId: string;
   accept: string | null;
@@ -44,8 +47,22 @@ export class Upstream {
     private readonly maxBytes: number,
   ) {}
 
+  readonly #bases = new Map<string, { https: boolean; hostname: string; port: string; prefix: string }>();
+
   send(r: UpstreamRequest): Promise<UpstreamResponse> {
-    const url = new URL(r.url);
+    let base = this.#bases.get(r.base);
+    if (!base) {
+      const u = new URL(r.base);
+      // node:http wants a bracket-less IPv6 literal.
+      const hostname = u.hostname.replace(/^\[(.*)\]$/, '$1');
+      base = {
+        https: u.protocol === 'https:',
+        hostname,
+        port: u.port,
+        prefix: u.pathname.replace(/\/$/, ''),
+      };
+      this.#bases.set(r.base, base);
+    }
     const headers: Record<string, string> = {
       authorization: `Bearer ${r.accessToken}`,
       accept: r.accept ?? 'application/json',
@@ -53,9 +70,13 @@ export class Upstream {
       'x-request-id': r.requestId,
     };
     if (r.acceptEncoding) headers['accept-encoding'] = r.acceptEncoding;
-    const https = url.protocol === 'https:';
+    const https = base.https;
+    const { hostname, port, prefix } = base;
     return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(url, {
+      const req = (https ? httpsRequest : httpRequest)({
+        hostname,
+        port,
+        path: prefix + r.path,
         method: r.method,
         headers,
         agent: this.#agents[https ? 'https:' : 'http:'],
