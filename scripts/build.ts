@@ -46,14 +46,10 @@ const TARGETS: Target[] = [
 /** Code that must never ship in a function: the sandbox and the operator CLI. */
 const FORBIDDEN = /^(src\/sandbox|src\/cli)\//;
 
-// ESM output: bundled CommonJS dependencies still call require() and read __dirname.
-const BANNER = [
-  "import { createRequire as __jtpCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __jtpFileURLToPath } from 'node:url';",
-  'const require = __jtpCreateRequire(import.meta.url);',
-  'const __filename = __jtpFileURLToPath(import.meta.url);',
-  "const __dirname = __jtpFileURLToPath(new URL('.', import.meta.url));",
-].join('\n');
+// ESM output: bundled CommonJS dependencies still call require() and read __dirname (google-gax
+// finds its protos by it). Every chunk gets this line, so it is kept short; no chunk reads __filename.
+const BANNER =
+  "import{createRequire as __jtpRequire}from'node:module';const require=__jtpRequire(import.meta.url),__dirname=import.meta.dirname;";
 
 // Zip entries get this time: built from local fields, so the DOS timestamp is the same in every
 // time zone (yazl converts with local getters; the UTC extra field is turned off).
@@ -175,7 +171,13 @@ async function functionManifest() {
 function zipFiles(files: [string, Buffer][]): Promise<Buffer> {
   const zip = new ZipFile();
   for (const [name, data] of files) {
-    zip.addBuffer(data, name, { mtime: ZIP_TIME, mode: ZIP_MODE, forceDosTimestamp: true, compress: true });
+    zip.addBuffer(data, name, {
+      mtime: ZIP_TIME,
+      mode: ZIP_MODE,
+      forceDosTimestamp: true,
+      // Best compression: each chunk is compressed on its own, so a split bundle would otherwise zip larger.
+      compressionLevel: 9,
+    });
   }
   zip.end();
   return new Promise((resolve, reject) => {
