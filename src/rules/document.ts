@@ -1,4 +1,4 @@
-import { type CompiledEndpoint, compileEndpoint, RuleProblem } from './compile';
+import { type CompiledEndpoint, compileEndpoint, RuleProblem, type TransformCompiler } from './compile';
 import { english, type RulesDocument, rulesDocument } from './schema';
 
 /** A parsed rules document to endpoints, without the YAML parser (only custom rules files need it). */
@@ -14,8 +14,9 @@ export function compileDocument(
   input: RulesDocument,
   seenIds = new Set<string>(),
   trusted = false,
+  transforms?: TransformCompiler,
 ): CompiledEndpoint[] {
-  if (trusted) return compileEndpoints(input, seenIds);
+  if (trusted) return compileEndpoints(input, seenIds, transforms);
   const parsed = rulesDocument.safeParse(input, { error: english });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -26,15 +27,19 @@ export function compileDocument(
     }
     throw new RuleProblem(at, issue?.message ?? 'invalid');
   }
-  return compileEndpoints(parsed.data, seenIds);
+  return compileEndpoints(parsed.data, seenIds, transforms);
 }
 
-function compileEndpoints(doc: RulesDocument, seenIds: Set<string>): CompiledEndpoint[] {
+function compileEndpoints(
+  doc: RulesDocument,
+  seenIds: Set<string>,
+  transforms: TransformCompiler | undefined,
+): CompiledEndpoint[] {
   return doc.endpoints.map((rule, i) => {
     if (seenIds.has(rule.id))
       throw new RuleProblem(['endpoints', i, 'id'], `endpoint id ${rule.id} is used twice`);
     seenIds.add(rule.id);
-    return compileEndpoint(rule, ['endpoints', i]);
+    return compileEndpoint(rule, ['endpoints', i], transforms);
   });
 }
 

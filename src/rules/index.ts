@@ -1,3 +1,4 @@
+import { compileTransform } from '../transforms';
 import type { CompiledEndpoint } from './compile';
 import { compileRulesFile, compileRulesText } from './load';
 import { compileBuiltIns, createRules, type RuleSetSource, type Rules } from './rules';
@@ -21,6 +22,6 @@ export function loadRules(src: RuleSetSource, cloudId: string): Rules {
   let endpoints: CompiledEndpoint[];
   if (src.rulesFile) endpoints = compileRulesFile(src.rulesFile);
   else if (src.rulesInline) endpoints = compileRulesText(src.rulesInline, 'RULES');
-  else endpoints = compileBuiltIns(src.ruleSets);
+  else endpoints = compileBuiltIns(src.ruleSets, compileTransform);
   return createRules(endpoints, cloudId);
 }

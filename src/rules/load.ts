@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { compileTransform } from '../transforms';
 import { type CompiledEndpoint, RuleProblem } from './compile';
 import { type At, compileDocument, where } from './document';
 import { RulesError } from './errors';
@@ -32,7 +33,12 @@ export function compileRulesText(text: string, source: string): CompiledEndpoint
   if (syntax) fail(syntax.pos[0], `not valid YAML or JSON: ${syntax.message.split('\n')[0]}`);
 
   try {
-    return compileDocument(doc.toJS({ maxAliasCount: 100 }) as RulesDocument);
+    return compileDocument(
+      doc.toJS({ maxAliasCount: 100 }) as RulesDocument,
+      new Set(),
+      false,
+      compileTransform,
+    );
   } catch (err) {
     if (!(err instanceof RuleProblem)) throw err;
     const offset = err.key === undefined ? nodeOffset(doc, err.at) : keyOffset(doc, err.at, err.key);

@@ -1,5 +1,5 @@
 import type { RuleSetName } from '../config';
-import { type CompiledEndpoint, RuleProblem } from './compile';
+import { type CompiledEndpoint, RuleProblem, type TransformCompiler } from './compile';
 import { type Decision, decide } from './decide';
 import { compileDocument, where } from './document';
 import { RulesError } from './errors';
@@ -44,7 +44,10 @@ export function createRules(endpoints: readonly CompiledEndpoint[], cloudId: str
   };
 }
 
-export function compileBuiltIns(names: readonly RuleSetName[]): CompiledEndpoint[] {
+export function compileBuiltIns(
+  names: readonly RuleSetName[],
+  transforms?: TransformCompiler,
+): CompiledEndpoint[] {
   if (names.length === 0) throw new RulesError('RULE_SET: name at least one rule set');
   const owner = new Map<string, RuleSetName>();
   const endpoints: CompiledEndpoint[] = [];
@@ -59,7 +62,7 @@ export function compileBuiltIns(names: readonly RuleSetName[]): CompiledEndpoint
       owner.set(id, name);
     }
     try {
-      endpoints.push(...compileDocument(doc, new Set(), true));
+      endpoints.push(...compileDocument(doc, new Set(), true, transforms));
     } catch (err) {
       if (!(err instanceof RuleProblem)) throw err;
       throw new RulesError(`RULE_SET ${name}: ${where(err.at)}${err.message}`);
@@ -74,5 +77,7 @@ export function compileBuiltIns(names: readonly RuleSetName[]): CompiledEndpoint
  */
 export async function loadConfiguredRules(src: RuleSetSource, cloudId: string): Promise<Rules> {
   if (src.rulesFile || src.rulesInline) return (await import('./index')).loadRules(src, cloudId);
-  return createRules(compileBuiltIns(src.ruleSets), cloudId);
+  const transformed = src.ruleSets.some((name) => BUILT_IN_SETS[name]?.endpoints.some((e) => e.transforms));
+  const transforms = transformed ? (await import('../transforms')).compileTransform : undefined;
+  return createRules(compileBuiltIns(src.ruleSets, transforms), cloudId);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RULE_SETS } from '../../src/config';
+import { loadConfiguredRules, loadRules } from '../../src/rules';
 import { english, rulesDocument } from '../../src/rules/schema';
 import { BUILT_IN_SETS } from '../../src/rules/sets';
 
@@ -12,5 +13,28 @@ describe('built-in rule sets', () => {
     expect(parsed.error?.issues).toBeUndefined();
     // Nothing stripped or defaulted: the compiled document is the one the schema would have passed on.
     expect(parsed.data).toEqual(doc);
+  });
+});
+
+describe('loadConfiguredRules (the cold start)', () => {
+  const site = '11111111-2222-4333-8444-555555555555';
+
+  it('compiles the transforms of a pseudonymized set, loading them on demand', async () => {
+    const rules = await loadConfiguredRules({ ruleSets: ['jira-cloud-pseudonymized'] }, site);
+    expect(rules.endpoints.some((e) => e.transformed)).toBe(true);
+    expect(rules.endpoints.map((e) => e.id)).toEqual(
+      loadRules({ ruleSets: ['jira-cloud-pseudonymized'] }, site).endpoints.map((e) => e.id),
+    );
+  });
+
+  it('compiles a plain set without them, and custom rules through the YAML loader', async () => {
+    const plain = await loadConfiguredRules({ ruleSets: ['jira-cloud'] }, site);
+    expect(plain.endpoints.length).toBeGreaterThan(0);
+    expect(plain.endpoints.every((e) => !e.transformed)).toBe(true);
+    const custom = await loadConfiguredRules(
+      { ruleSets: ['jira-cloud'], rulesInline: 'endpoints:\n  - id: me\n    path: /rest/api/3/myself\n' },
+      site,
+    );
+    expect(custom.endpoints.map((e) => e.id)).toEqual(['me']);
   });
 });
