@@ -9,8 +9,9 @@ import { installFamily } from '../src/tokens/bootstrap';
 import { parseAccessToken } from '../src/tokens/values';
 
 /**
- * The throughput comparison as deployed: the sandbox and `serve` each in their own process, the
- * load generator in this one. Direct = load -> sandbox; proxied = load -> serve -> sandbox.
+ * The comparison as deployed: the sandbox, `serve` and the floor proxy (bench/floor-proxy.mjs) each
+ * in their own process, the load generator in this one. Floor = load -> floor proxy -> sandbox;
+ * proxied = load -> serve -> sandbox, same upstream, same token.
  */
 
 const ROOT = join(import.meta.dirname, '..');
@@ -20,8 +21,9 @@ function start(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
+  argv = ['--import', 'tsx', 'src/cli/main.ts', ...args],
 ): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const proc = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,6 +46,9 @@ function start(
 export interface ProcessPair {
   directUrl: string;
   proxyUrl: string;
+  proxyPid: number;
+  floorUrl: string;
+  floorPid: number;
   accessToken: string;
   close(): Promise<void>;
 }
@@ -84,11 +89,22 @@ export async function startProcesses(): Promise<ProcessPair> {
     },
     /listening on (http:\/\/127\.0\.0\.1:\d+)/,
   );
+  const accessToken = parseAccessToken(raw)?.token ?? '';
+  const floor = await start(
+    ['floor'],
+    { UPSTREAM: `${sandboxUrl}/ex/jira/${SITE}`, TOKEN: accessToken },
+    /floor proxy on (http:\/\/127\.0\.0\.1:\d+)/,
+    [join(ROOT, 'bench', 'floor-proxy.mjs')],
+  );
   return {
     directUrl: `${sandboxUrl}/ex/jira/${SITE}`,
     proxyUrl: serve.match[1] as string,
-    accessToken: parseAccessToken(raw)?.token ?? '',
+    proxyPid: serve.proc.pid as number,
+    floorUrl: floor.match[1] as string,
+    floorPid: floor.proc.pid as number,
+    accessToken,
     async close() {
+      floor.proc.kill('SIGTERM');
       serve.proc.kill('SIGTERM');
       sandbox.proc.kill('SIGTERM');
       await rm(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHttpServer, listen } from '../src/adapters/node-http';
 import { type App, createApp } from '../src/app';
 import { loadConfig } from '../src/config';
-import { createHttpServer, listen } from '../src/http-adapter';
 import { loadRules } from '../src/rules';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../src/sandbox';
 import { secretNames } from '../src/secrets';

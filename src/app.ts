@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { callFromRequest, checkMethod, type ProxyCall, type Reply, toResponse } from './call';
 import type { Config } from './config';
 import { errorResponse, ProxyError } from './errors';
 import { Upstream, type UpstreamResponse } from './forward';
@@ -13,22 +14,19 @@ import { type RefreshReport, TokenLifecycle } from './tokens/lifecycle';
 import type { CompiledTransform } from './transforms';
 
 /**
- * The platform-neutral core: a standard Request in, a Response out. Every adapter (node:http,
- * Lambda, Cloud Function) calls `fetch`; the scheduled refresh calls `refresh`.
+ * The platform-neutral core. Adapters (src/adapters/) call `handle` with a `ProxyCall` read from
+ * their platform's request and send the `Reply` (src/call.ts); `fetch` is the same core for
+ * standard Request/Response callers. The scheduled refresh calls `refresh`.
  */
 
 export interface RequestContext {
   /** The request-target exactly as received; WHATWG URL parsing would already have normalised it. */
   rawTarget?: string;
   requestId?: string;
-  /**
-   * The adapter pipes Node streams itself: a streamed upstream body is then handed over as
-   * `nodeBody(response)` and the Response's web body is null (saves two conversions per request).
-   */
-  nodeStreams?: boolean;
 }
 
 export interface App {
+  handle(call: ProxyCall): Promise<Reply>;
   fetch(req: Request, ctx?: RequestContext): Promise<Response>;
   refresh(): Promise<RefreshReport>;
   readonly tokens: TokenLifecycle;
@@ -94,28 +92,34 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
   const health = createHealth({ config, store, rules, tokens, loadSalt });
 
   async function proxy(
-    req: Request,
+    call: ProxyCall,
     decision: Extract<Decision, { ok: true }>,
     requestId: string,
-    nodeStreams: boolean,
-  ): Promise<Response> {
+  ): Promise<Reply> {
     const transform = decision.transform;
-    if (transform && req.method === 'HEAD') {
+    if (transform && call.method === 'HEAD') {
       // The GET it stands for, less the body: only GET's body shows what the transform makes of
-      // it (and Jira need not answer HEAD at all)
-      const get = await proxy(new Request(req.url, { headers: req.headers }), decision, requestId, false);
+      // it (and Jira need not answer HEAD at all).
+      const asGet: ProxyCall = {
+        method: 'GET',
+        target: call.target,
+        header: (name) => call.header(name),
+        requestId: call.requestId,
+      };
+      const get = toResponse(await proxy(asGet, decision, requestId));
       await get.body?.cancel();
       return new Response(null, { status: get.status, headers: get.headers });
     }
-    const url = `${config.apiUrl}${decision.upstreamPath}${decision.upstreamQuery}`;
+    const path = decision.upstreamPath + decision.upstreamQuery;
     const send = (accessToken: string) =>
       upstream.send({
-        method: req.method,
-        url,
+        method: call.method,
+        base: config.apiUrl,
+        path,
         accessToken,
         requestId,
-        accept: req.headers.get('accept'),
-        acceptEncoding: transform ? null : req.headers.get('accept-encoding'),
+        accept: call.header('accept'),
+        acceptEncoding: transform ? null : call.header('accept-encoding'),
       });
 
     // A transformed endpoint without its salt fails before anything is fetched.
@@ -135,16 +139,17 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
       }
     }
     tokens.accepted(token.token);
-    res.headers.set('x-request-id', requestId);
+    res.headers['x-request-id'] = requestId;
     if (!transform) {
-      if (req.method === 'HEAD') {
+      if (call.method === 'HEAD') {
         res.body.resume();
         return new Response(null, { status: res.status, headers: res.headers });
       }
-      return upstream.respond(res, nodeStreams);
+      // The fast path: status, headers and the Node stream go to the adapter as they are.
+      return { status: res.status, headers: res.headers, body: upstream.bounded(res.body) };
     }
-    res.headers.set('content-type', 'application/json');
-    res.headers.delete('content-encoding');
+    res.headers['content-type'] = 'application/json';
+    delete res.headers['content-encoding'];
     if (res.status < 200 || res.status >= 300) {
       // Error bodies are not shaped like the data the transform knows: withhold them, keep the
       // status and the rate-limit headers.
@@ -159,6 +164,10 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
     const output = applyTransform(transform, parseJson(body, res.status), salt);
     return new Response(JSON.stringify(output), { status: res.status, headers: res.headers });
 
+    function isRejection(r: UpstreamResponse, used: string): boolean {
+      return r.status === 401 || ((r.status === 403 || r.status === 404) && tokens.isExpired(used));
+    }
+
     /**
      * Jira's 401 when the token is fine but the grant lacks the endpoint's scope: passed back, since
      * a refresh would not help, and refreshing on every such call would hammer the token endpoint.
@@ -169,27 +178,24 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
         return new Response(new Uint8Array(body), { status: 401, headers: r.headers });
       return undefined;
     }
-
-    function isRejection(r: UpstreamResponse, used: string): boolean {
-      return r.status === 401 || ((r.status === 403 || r.status === 404) && tokens.isExpired(used));
-    }
   }
 
-  async function handle(req: Request, ctx: RequestContext): Promise<Response> {
+  async function handle(call: ProxyCall): Promise<Reply> {
     const requestId =
-      validRequestId(ctx.requestId) ??
-      validRequestId(req.headers.get('x-request-id')) ??
+      validRequestId(call.requestId) ??
+      validRequestId(call.header('x-request-id')) ??
       `${ID_PREFIX}-${(++requestCounter).toString(36)}`;
-    const target = ctx.rawTarget ?? new URL(req.url).pathname + new URL(req.url).search;
+    const target = call.target;
     const started = performance.now();
-    let response: Response;
+    let response: Reply;
     let endpoint: string | undefined;
     try {
+      checkMethod(call.method);
       const path = target.split('?', 1)[0];
-      if (path === '/_health' || req.headers.has('x-psoxy-health-check')) {
+      if (path === '/_health' || call.header('x-psoxy-health-check') !== null) {
         response = await health(requestId);
       } else if (path === '/_refresh') {
-        if (req.method !== 'POST') throw new ProxyError('method_not_allowed', 'use POST /_refresh');
+        if (call.method !== 'POST') throw new ProxyError('method_not_allowed', 'use POST /_refresh');
         response = Response.json(await tokens.refreshIfDue(), { headers: { 'x-request-id': requestId } });
       } else {
         if (!rules) {
@@ -198,16 +204,16 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
             'JIRA_CLOUD_ID is not set; run `npx jira-token-proxy bootstrap`',
           );
         }
-        let decision = rules.decide(req.method, target, tokens.grantedScopes);
+        let decision = rules.decide(call.method, target, tokens.grantedScopes);
         if (decision.ok && !tokens.grantedScopes) {
           // A cold instance learns the granted scopes with its first token; decide again with them.
           await tokens.accessToken();
-          decision = rules.decide(req.method, target, tokens.grantedScopes);
+          decision = rules.decide(call.method, target, tokens.grantedScopes);
         }
         if (!decision.ok)
           throw new ProxyError(decision.status === 414 ? 'uri_too_long' : decision.code, decision.message);
         endpoint = decision.endpointId;
-        response = await proxy(req, decision, requestId, ctx.nodeStreams === true);
+        response = await proxy(call, decision, requestId);
       }
     } catch (err) {
       if (!(err instanceof ProxyError)) logger.error('request failed', { requestId, err });
@@ -215,11 +221,12 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
       response = errorResponse(err, requestId);
     }
     // Every request at debug; at info only what went wrong, so a busy pipeline costs no log volume.
-    const error = response.headers.get('x-psoxy-error');
+    // Only the core's own Responses carry an error; a streamed reply is the upstream's answer.
+    const error = response instanceof Response ? response.headers.get('x-psoxy-error') : null;
     if (error || debugEnabled()) {
       logger[error ? 'info' : 'debug']('request', {
         requestId,
-        method: req.method,
+        method: call.method,
         endpoint: endpoint ?? null,
         status: response.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
@@ -230,7 +237,9 @@ export function createApp({ config, store, rules, now }: AppDeps): App {
   }
 
   return {
-    fetch: (req, ctx = {}) => handle(req, ctx),
+    handle,
+    fetch: async (req, ctx = {}) =>
+      toResponse(await handle(callFromRequest(req, ctx.rawTarget, ctx.requestId))),
     refresh: () => tokens.refreshIfDue(),
     tokens,
     async close() {

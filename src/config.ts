@@ -12,6 +12,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const STORE_KINDS = ['file', 'aws-ssm', 'aws-secrets-manager', 'gcp-secret-manager'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
+// A DNS name or an IPv4 / bracketed IPv6 literal, as it appears in a Host header without its port.
+const HOST_NAME = /^([a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_-]{1,63})*\.?|\[[0-9a-f:.]+\])$/;
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 // zod/mini loads no locale: messages we do not set come from the English one, as with classic zod.
@@ -72,6 +75,21 @@ const schema = z.object({
     'jira-cloud',
   ),
   PORT: withDefault(int(1, 65_535), 8787),
+  ALLOWED_HOSTS: withDefault(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((s) =>
+          s
+            .split(',')
+            .map((x) => x.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ),
+      z.array(pattern(HOST_NAME, 'must be a comma list of host names (no ports), such as proxy.internal')),
+    ),
+    '',
+  ),
   LOG_LEVEL: withDefault(
     z.pipe(
       z.pipe(
@@ -102,6 +120,8 @@ export interface Config {
   rulesInline: string | undefined;
   ruleSets: RuleSetName[];
   port: number;
+  /** Host names `serve` answers besides loopback names when bound to loopback (DNS rebinding). */
+  allowedHosts: string[];
   logLevel: (typeof LOG_LEVELS)[number];
   upstreamTimeoutMs: number;
   lockTtlMs: number;
@@ -137,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rulesInline: e.RULES,
     ruleSets: [...new Set(e.RULE_SET)],
     port: e.PORT,
+    allowedHosts: e.ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
     lockTtlMs: e.LOCK_TTL_SECONDS * 1000,

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ProxyError } from './errors';
 import { logger } from './log';
 
@@ -18,7 +18,10 @@ const PASS_BACK =
 
 export interface UpstreamRequest {
   method: string;
-  url: string;
+  /** ATLASSIAN_API_URL: parsed once, not per request. */
+  base: string;
+  /** Path and query, appended to the base's path. */
+  path: string;
   accessToken: string;
   requestId: string;
   accept: string | null;
@@ -28,7 +31,8 @@ export interface UpstreamRequest {
 
 export interface UpstreamResponse {
   status: number;
-  headers: Headers;
+  /** Only the names in PASS_BACK, lower-case; the proxy adds its own (x-request-id). */
+  headers: Record<string, string>;
   body: Readable;
 }
 
@@ -43,8 +47,22 @@ export class Upstream {
     private readonly maxBytes: number,
   ) {}
 
+  readonly #bases = new Map<string, { https: boolean; hostname: string; port: string; prefix: string }>();
+
   send(r: UpstreamRequest): Promise<UpstreamResponse> {
-    const url = new URL(r.url);
+    let base = this.#bases.get(r.base);
+    if (!base) {
+      const u = new URL(r.base);
+      // node:http wants a bracket-less IPv6 literal.
+      const hostname = u.hostname.replace(/^\[(.*)\]$/, '$1');
+      base = {
+        https: u.protocol === 'https:',
+        hostname,
+        port: u.port,
+        prefix: u.pathname.replace(/\/$/, ''),
+      };
+      this.#bases.set(r.base, base);
+    }
     const headers: Record<string, string> = {
       authorization: `Bearer ${r.accessToken}`,
       accept: r.accept ?? 'application/json',
@@ -52,9 +70,13 @@ export class Upstream {
       'x-request-id': r.requestId,
     };
     if (r.acceptEncoding) headers['accept-encoding'] = r.acceptEncoding;
-    const https = url.protocol === 'https:';
+    const https = base.https;
+    const { hostname, port, prefix } = base;
     return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(url, {
+      const req = (https ? httpsRequest : httpRequest)({
+        hostname,
+        port,
+        path: prefix + r.path,
         method: r.method,
         headers,
         agent: this.#agents[https ? 'https:' : 'http:'],
@@ -78,10 +100,10 @@ export class Upstream {
           reject(tooLarge(this.maxBytes));
           return;
         }
-        const out = new Headers();
+        const out: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) {
           if (value !== undefined && PASS_BACK.test(name))
-            out.set(name, Array.isArray(value) ? value.join(', ') : value);
+            out[name] = Array.isArray(value) ? value.join(', ') : value;
         }
         resolve({ status: res.statusCode ?? 502, headers: out, body: res });
       });
@@ -90,31 +112,22 @@ export class Upstream {
   }
 
   /**
-   * The streamed response, bounded by the size limit. With `asNodeStream` the upstream Node
-   * stream is handed over as `nodeBody(response)` (the node:http adapter pipes it) and no web
-   * stream is built; otherwise the body is a web stream for any consumer.
+   * The body as it streams on, bounded by the size limit: past it the stream is destroyed with
+   * `response_too_large` (and logged), so whoever is sending it on aborts instead of ending cleanly.
    */
-  respond(res: UpstreamResponse, asNodeStream: boolean): Response {
-    const body = res.body;
+  bounded(body: Readable): Readable {
     const max = this.maxBytes;
     let seen = 0;
     body.on('data', (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > max) {
+      if (seen > max && !body.destroyed) {
         logger.warn('upstream body cut off at MAX_RESPONSE_BYTES', { max });
         body.destroy(tooLarge(max));
       }
     });
+    // The 'data' listener would start the flow; the consumer decides when it reads.
     body.pause();
-    if (!asNodeStream) {
-      return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
-        status: res.status,
-        headers: res.headers,
-      });
-    }
-    const response = new Response(null, { status: res.status, headers: res.headers });
-    nodeBodies.set(response, body);
-    return response;
+    return body;
   }
 
   /** The whole body, for transforms; bounded by the size limit. */
@@ -140,13 +153,6 @@ export class Upstream {
     this.#agents['http:'].destroy();
     this.#agents['https:'].destroy();
   }
-}
-
-/** Responses whose body is still the upstream Node stream, for adapters that can pipe it directly. */
-const nodeBodies = new WeakMap<Response, Readable>();
-
-export function nodeBody(response: Response): Readable | undefined {
-  return nodeBodies.get(response);
 }
 
 const TIMEOUT_MESSAGE = 'Jira did not answer within UPSTREAM_TIMEOUT_SECONDS';

@@ -1,13 +1,14 @@
 import { type App, createApp } from './app';
 import { type Config, loadConfig } from './config';
 import { setLogLevel } from './log';
-import { loadRules } from './rules';
-import { createStore } from './stores';
+import { loadConfiguredRules } from './rules/rules';
+import { openStore, type StoreLoaders } from './stores/open';
 import type { SecretStore } from './stores/store';
 
 /**
  * Cold-start work, done once per process: configuration, store client, compiled rules, the
- * app with its agents. Every entry point (serve, Lambda, Cloud Function, CLI) starts here.
+ * app with its agents. Every entry point (serve, Lambda, Cloud Function, CLI) starts here, naming
+ * the stores it offers (src/stores/{aws,gcp,index}.ts), so a bundle holds only its own.
  */
 export interface Runtime {
   config: Config;
@@ -15,11 +16,15 @@ export interface Runtime {
   app: App;
 }
 
-export async function createRuntime(config: Config = loadConfig(), store?: SecretStore): Promise<Runtime> {
+export async function createRuntime(
+  stores: StoreLoaders,
+  config: Config = loadConfig(),
+  store?: SecretStore,
+): Promise<Runtime> {
   setLogLevel(config.logLevel);
-  const s = store ?? (await createStore(config));
+  const s = store ?? (await openStore(config, stores));
   const rules = config.jiraCloudId
-    ? loadRules(
+    ? await loadConfiguredRules(
         { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
         config.jiraCloudId,
       )

@@ -1,11 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { isLoopbackAddress } from '../adapters/host-check';
+import { createHttpServer } from '../adapters/node-http';
 import { type Config, loadConfig, sandboxTokenLifetimeSeconds } from '../config';
-import { createHttpServer } from '../http-adapter';
 import { logger } from '../log';
 import { createRuntime } from '../runtime';
 import { secretNames } from '../secrets';
-import { createStore } from '../stores';
+import { ALL_STORES, createStore } from '../stores';
 import { TokenClient } from '../tokens/atlassian';
 import { installFamily } from '../tokens/bootstrap';
 import { parseFamily } from '../tokens/values';
@@ -30,14 +31,20 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
     if (stored?.cloudId) config = { ...config, jiraCloudId: stored.cloudId };
     sandbox = stored && !stored.hasTokens ? await startSandboxMode(config, port) : undefined;
     if (sandbox) config = sandbox.config;
-    ({ app } = await createRuntime(config));
+    ({ app } = await createRuntime(ALL_STORES, config));
   } catch (err) {
     // Nothing may keep a failed start alive: the error is the answer.
     held.close();
     await sandbox?.close();
     throw err;
   }
-  await held.handTo(createHttpServer(app));
+  // Bound to loopback, Host must be a loopback name or in ALLOWED_HOSTS (DNS rebinding).
+  await held.handTo(
+    createHttpServer(app, {
+      allowedHosts:
+        isLoopbackAddress(opts.host) || config.allowedHosts.length ? config.allowedHosts : undefined,
+    }),
+  );
   const base = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
   if (sandbox) {
     console.log(`jira-token-proxy: SANDBOX MODE (no tokens stored and JIRA_CLOUD_ID unset)`);

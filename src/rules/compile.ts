@@ -1,4 +1,4 @@
-import { type CompiledTransform, compileTransform, type ResponseSchema } from '../transforms';
+import type { CompiledTransform, ResponseSchema, TransformSpec } from '../transforms';
 import type { EndpointRule, Method } from './schema';
 
 /** One endpoint rule, compiled once per cold start into what `decide` needs per request. */
@@ -40,7 +40,17 @@ const PARAM = /^\{([A-Za-z][A-Za-z0-9_]{0,63})\}$/;
 /** Psoxy writes paths in the caller's form; the configured cloud id is implied here. */
 const PSOXY_PREFIX = '/ex/jira/{cloudId}/rest/';
 
-export function compileEndpoint(rule: EndpointRule, at: (string | number)[]): CompiledEndpoint {
+/**
+ * src/transforms' compileTransform, passed in rather than imported: the transforms (and
+ * jsonpath-plus) then load only for rule sets that have one (`loadConfiguredRules`).
+ */
+export type TransformCompiler = (spec: TransformSpec) => CompiledTransform;
+
+export function compileEndpoint(
+  rule: EndpointRule,
+  at: (string | number)[],
+  compileTransform?: TransformCompiler,
+): CompiledEndpoint {
   const methods = new Set<string>(rule.methods ?? ['GET']);
   // HEAD is GET without a body: allowing one allows the other
   if (methods.has('GET' satisfies Method)) methods.add('HEAD');
@@ -77,6 +87,7 @@ export function compileEndpoint(rule: EndpointRule, at: (string | number)[]): Co
 
   let transform: CompiledTransform | undefined;
   if (rule.transforms) {
+    if (!compileTransform) throw new RuleProblem([...at, 'transforms'], 'transforms cannot be compiled here');
     try {
       transform = compileTransform({
         redact: rule.transforms.redact,

@@ -1,37 +1,18 @@
-import { type CompiledEndpoint, RuleProblem } from './compile';
-import { type Decision, decide } from './decide';
-import { RulesError } from './errors';
-import { compileDocument, compileRulesFile, compileRulesText, where } from './load';
-import { BUILT_IN_SETS } from './sets';
-import type { RuleSetName } from './sets/names';
+import { compileTransform } from '../transforms';
+import type { CompiledEndpoint } from './compile';
+import { compileRulesFile, compileRulesText } from './load';
+import { compileBuiltIns, createRules, type RuleSetSource, type Rules } from './rules';
 
 export type { Decision } from './decide';
 export { RulesError } from './errors';
+export {
+  createRules,
+  type EndpointInfo,
+  loadConfiguredRules,
+  type RuleSetSource,
+  type Rules,
+} from './rules';
 export type { RulesDocument } from './schema';
-
-export interface RuleSetSource {
-  rulesFile?: string;
-  rulesInline?: string;
-  ruleSets: RuleSetName[];
-}
-
-export interface EndpointInfo {
-  id: string;
-  methods: readonly string[];
-  /** The path template, or the regular expression for a `pathRegex` rule. */
-  path: string;
-  query: readonly string[];
-  /** Alternatives: any one fully granted will do; empty = no scope needed. */
-  scopes: readonly (readonly string[])[];
-  /** true when the endpoint's responses are redacted or pseudonymized. */
-  transformed: boolean;
-}
-
-export interface Rules {
-  /** Canonicalises and matches one caller request. Pure and fast: no I/O, no allocation-heavy work. */
-  decide(method: string, rawTarget: string, grantedScopes: ReadonlySet<string> | undefined): Decision;
-  readonly endpoints: readonly EndpointInfo[];
-}
 
 /**
  * Compiles the rules once per cold start: `RULES_FILE` or `RULES` (inline text) when set, which
@@ -41,45 +22,6 @@ export function loadRules(src: RuleSetSource, cloudId: string): Rules {
   let endpoints: CompiledEndpoint[];
   if (src.rulesFile) endpoints = compileRulesFile(src.rulesFile);
   else if (src.rulesInline) endpoints = compileRulesText(src.rulesInline, 'RULES');
-  else endpoints = compileBuiltIns(src.ruleSets);
+  else endpoints = compileBuiltIns(src.ruleSets, compileTransform);
   return createRules(endpoints, cloudId);
-}
-
-export function createRules(endpoints: readonly CompiledEndpoint[], cloudId: string): Rules {
-  const id = cloudId.toLowerCase();
-  return {
-    decide: (method, rawTarget, grantedScopes) => decide(endpoints, id, method, rawTarget, grantedScopes),
-    endpoints: endpoints.map((e) => ({
-      id: e.id,
-      methods: [...e.methods],
-      path: e.path,
-      query: [...e.query.keys()],
-      scopes: e.scopes,
-      transformed: e.transform !== undefined,
-    })),
-  };
-}
-
-function compileBuiltIns(names: readonly RuleSetName[]): CompiledEndpoint[] {
-  if (names.length === 0) throw new RulesError('RULE_SET: name at least one rule set');
-  const owner = new Map<string, RuleSetName>();
-  const endpoints: CompiledEndpoint[] = [];
-  for (const name of names) {
-    const doc = BUILT_IN_SETS[name];
-    if (!doc) throw new RulesError(`RULE_SET: the rule set ${name} is not built into this version`);
-    for (const { id } of doc.endpoints) {
-      const other = owner.get(id);
-      if (other) {
-        throw new RulesError(`RULE_SET: ${other} and ${name} both define the endpoint ${id}; choose one`);
-      }
-      owner.set(id, name);
-    }
-    try {
-      endpoints.push(...compileDocument(doc));
-    } catch (err) {
-      if (!(err instanceof RuleProblem)) throw err;
-      throw new RulesError(`RULE_SET ${name}: ${where(err.at)}${err.message}`);
-    }
-  }
-  return endpoints;
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import { type CompiledEndpoint, compileEndpoint, RuleProblem } from './compile';
+import { compileTransform } from '../transforms';
+import { type CompiledEndpoint, RuleProblem } from './compile';
+import { type At, compileDocument, where } from './document';
 import { RulesError } from './errors';
-import { english, type RulesDocument, rulesDocument } from './schema';
-
-type At = (string | number)[];
+import type { RulesDocument } from './schema';
 
 /**
  * Reads a rules file (YAML or JSON; JSON is read as YAML, so both get line numbers) and compiles
@@ -33,38 +33,17 @@ export function compileRulesText(text: string, source: string): CompiledEndpoint
   if (syntax) fail(syntax.pos[0], `not valid YAML or JSON: ${syntax.message.split('\n')[0]}`);
 
   try {
-    return compileDocument(doc.toJS({ maxAliasCount: 100 }) as RulesDocument);
+    return compileDocument(
+      doc.toJS({ maxAliasCount: 100 }) as RulesDocument,
+      new Set(),
+      false,
+      compileTransform,
+    );
   } catch (err) {
     if (!(err instanceof RuleProblem)) throw err;
     const offset = err.key === undefined ? nodeOffset(doc, err.at) : keyOffset(doc, err.at, err.key);
     return fail(offset, `${where(err.at)}${err.message}`);
   }
-}
-
-/** Compiles a parsed document; a problem carries the document path to it. */
-export function compileDocument(input: RulesDocument, seenIds = new Set<string>()): CompiledEndpoint[] {
-  const parsed = rulesDocument.safeParse(input, { error: english });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = (issue?.path ?? []) as At;
-    if (issue?.code === 'unrecognized_keys') {
-      const key = issue.keys[0] ?? '';
-      throw new RuleProblem(at, `unknown key ${JSON.stringify(key)}`, key);
-    }
-    throw new RuleProblem(at, issue?.message ?? 'invalid');
-  }
-  return parsed.data.endpoints.map((rule, i) => {
-    if (seenIds.has(rule.id))
-      throw new RuleProblem(['endpoints', i, 'id'], `endpoint id ${rule.id} is used twice`);
-    seenIds.add(rule.id);
-    return compileEndpoint(rule, ['endpoints', i]);
-  });
-}
-
-/** `endpoints[2].params.version: ` */
-export function where(at: At): string {
-  if (at.length === 0) return '';
-  return `${at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')}: `;
 }
 
 /** The start of the deepest node that exists along `at`. */

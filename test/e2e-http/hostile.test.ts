@@ -1,8 +1,13 @@
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isLoopbackAddress } from '../../src/adapters/host-check';
+import { createHttpServer as createProxyServer, listen } from '../../src/adapters/node-http';
+import { logger } from '../../src/log';
 import { SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
+import { rawHead } from '../functions/raw-http';
 import { startProxy, type TestProxy } from '../helpers/proxy';
 import { fill, HOSTILE, LEGITIMATE, OTHER_CLOUD_ID } from '../rules/corpus';
 import { header, sendRaw, startTap, type Tap, type WireResponse } from './wire';
@@ -58,7 +63,7 @@ describe('every HOSTILE corpus request, sent raw to the running proxy', () => {
       leaked,
       row.why === 'raw CRLF'
         ? 'Node reads "GET /rest/api/3/users\\r\\n" as an HTTP/0.9 request line (the rest as headers) and the ' +
-            'proxy forwards it: src/http-adapter.ts should refuse any httpVersion other than 1.0/1.1 with 400'
+            'proxy forwards it: src/adapters/node-http.ts should refuse any httpVersion other than 1.0/1.1 with 400'
         : 'a hostile request reached the sandbox',
     ).toEqual([]);
     expect(res.status).toBeGreaterThanOrEqual(400);
@@ -96,7 +101,8 @@ describe('every LEGITIMATE corpus request', () => {
 
 describe('headers', () => {
   const CALLER: [string, string][] = [
-    ['Host', 'evil.example'],
+    // A loopback name (a foreign one is refused at the door: see the DNS rebinding tests).
+    ['Host', 'localhost'],
     ['Authorization', 'Bearer caller-own-token'],
     ['Proxy-Authorization', 'Basic Y2FsbGVyOnNlY3JldA=='],
     ['Cookie', 'session=caller-cookie; atlassian.xsrf.token=caller'],
@@ -373,5 +379,185 @@ describe('fuzzed raw targets through the server', () => {
     );
     // the generators must reach the allowed side too, or the property proves little
     expect(forwarded).toBeGreaterThan(10);
+  });
+});
+
+describe('DNS rebinding: serve on loopback answers loopback names and ALLOWED_HOSTS only', () => {
+  it('refuses a foreign Host with 421 before anything is sent upstream', async () => {
+    const before = sandbox.requests.length;
+    for (const host of ['rebind.attacker.example:8787', 'rebind.attacker.example', '127.0.0.1.nip.io:80']) {
+      const res = await sendRaw(proxy.url, 'GET', '/rest/api/3/myself', [['Host', host]]);
+      const message = expectError(res, 421, 'misdirected_request');
+      expect(message).toContain('ALLOWED_HOSTS');
+    }
+    // The health check is answered by the proxy itself, and says which site it serves: refused too.
+    const health = await sendRaw(proxy.url, 'GET', '/_health', [['Host', 'rebind.attacker.example']]);
+    expect(health.status).toBe(421);
+    expect(sandbox.requests.length).toBe(before);
+  });
+
+  it('answers loopback names in any case, with or without a port', async () => {
+    const port = new URL(proxy.url).port;
+    for (const host of [
+      `localhost:${port}`,
+      'LOCALHOST',
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+      'app.localhost',
+    ]) {
+      const res = await sendRaw(proxy.url, 'GET', '/rest/api/3/myself', [['Host', host]]);
+      expect(res.status, host).toBe(200);
+    }
+  });
+
+  it('answers the names in ALLOWED_HOSTS', async () => {
+    const p = await startProxy({
+      existingSandbox: sandbox,
+      env: { ALLOWED_HOSTS: 'proxy.internal, Other.Example' },
+    });
+    try {
+      for (const host of ['proxy.internal:8787', 'other.example']) {
+        expect((await sendRaw(p.url, 'GET', '/rest/api/3/myself', [['Host', host]])).status, host).toBe(200);
+      }
+      expect((await sendRaw(p.url, 'GET', '/rest/api/3/myself', [['Host', 'evil.example']])).status).toBe(
+        421,
+      );
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('serve checks Host when bound to a loopback address, not on a public one without ALLOWED_HOSTS', () => {
+    expect(isLoopbackAddress('127.0.0.1')).toBe(true);
+    expect(isLoopbackAddress('::1')).toBe(true);
+    expect(isLoopbackAddress('localhost')).toBe(true);
+    expect(isLoopbackAddress('0.0.0.0')).toBe(false);
+    expect(isLoopbackAddress('10.0.0.5')).toBe(false);
+  });
+});
+
+/** An upstream that streams a chunked body without Content-Length, one part when the test says. */
+async function startStreamingUpstream(first: number) {
+  let pending: ServerResponse | undefined;
+  let answered: () => void = () => undefined;
+  const answeredOnce = new Promise<void>((r) => {
+    answered = r;
+  });
+  const server = createHttpServer((req, res) => {
+    if (!req.url?.includes('/myself')) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(Buffer.alloc(first, 0x61));
+    pending = res;
+    answered();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    answered: answeredOnce,
+    more(bytes: number) {
+      pending?.write(Buffer.alloc(bytes, 0x62));
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Sends `GET /rest/api/3/myself` over `version`; calls `onBody` once the head and some body are in. */
+function readCut(base: string, version: string, onBody: () => void) {
+  const { hostname, port } = new URL(base);
+  return new Promise<{ raw: string; error: string | undefined }>((resolve) => {
+    let raw = '';
+    let called = false;
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(`GET /rest/api/3/myself ${version}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
+    socket.on('data', (d: Buffer) => {
+      raw += d.toString('latin1');
+      const head = raw.indexOf('\r\n\r\n');
+      if (!called && head > 0 && raw.length > head + 4) {
+        called = true;
+        onBody();
+      }
+    });
+    let error: string | undefined;
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      error = err.code;
+    });
+    socket.on('close', () => resolve({ raw, error }));
+  });
+}
+
+describe('a streamed body over MAX_RESPONSE_BYTES', () => {
+  it.each([['HTTP/1.1'], ['HTTP/1.0']])(
+    'aborts the connection once the status line is out, over %s, and logs it',
+    async (version) => {
+      const upstream = await startStreamingUpstream(600);
+      const p = await startProxy({
+        existingSandbox: sandbox,
+        env: { MAX_RESPONSE_BYTES: '1024', ATLASSIAN_API_URL: upstream.url },
+      });
+      const warn = vi.spyOn(logger, 'warn');
+      try {
+        const { raw, error } = await readCut(p.url, version, () => upstream.more(2_000));
+        // Node answers HTTP/1.1 to both; to a 1.0 client the body is close-delimited, not chunked.
+        expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+        expect(/transfer-encoding: chunked/i.test(raw)).toBe(version === 'HTTP/1.1');
+        // Not a clean end: a reset, so neither a chunked nor a close-delimited body looks complete.
+        expect(error).toBe('ECONNRESET');
+        expect(raw.endsWith('0\r\n\r\n')).toBe(false);
+        expect(raw).not.toContain('b'.repeat(600));
+        expect(warn.mock.calls.map(([m]) => m)).toContain('response aborted after its status line');
+      } finally {
+        warn.mockRestore();
+        await p.close();
+        await upstream.close();
+      }
+    },
+  );
+
+  it('answers 502 response_too_large when the limit is passed before anything was sent', async () => {
+    const upstream = await startStreamingUpstream(4_000);
+    const p = await startProxy({
+      existingSandbox: sandbox,
+      env: { MAX_RESPONSE_BYTES: '1024', ATLASSIAN_API_URL: upstream.url },
+    });
+    try {
+      const res = await sendRaw(p.url, 'GET', '/rest/api/3/myself');
+      expectError(res, 502, 'response_too_large');
+      expect(res.body).not.toContain('aaaa');
+    } finally {
+      await p.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('server timeouts', () => {
+  it('closes a connection whose request head does not arrive in time, with 408', async () => {
+    const server = createProxyServer(proxy.app, { headersTimeoutMs: 200 });
+    const port = await listen(server, 0);
+    try {
+      // A head that never ends: no blank line.
+      const status = await rawHead(
+        `http://127.0.0.1:${port}`,
+        'GET /rest/api/3/myself HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+      );
+      expect(status).toBe(408);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('sets header and request timeouts on the server serve runs', () => {
+    const server = createProxyServer(proxy.app);
+    expect(server.headersTimeout).toBe(10_000);
+    expect(server.requestTimeout).toBe(30_000);
+    server.close();
   });
 });

@@ -135,7 +135,7 @@ describe('Function URL (payload 2.0)', () => {
     expect(upstreamCalls().length).toBe(before);
   });
 
-  it('decodes a base64 request body before the core sees it', async () => {
+  it('reads a POST event with a base64 body (the core needs only its method, target and headers)', async () => {
     // The rules refuse POST; what matters is that the event was read, not rejected as unreadable.
     const res = await v2(
       functionUrlEvent({

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
 } from '../servers/gcp-secret-manager-server';
 import { type SsmServer, startSsmServer } from '../servers/ssm-server';
 import { functionUrlEvent, httpApiEvent, refreshEvent, restApiEvent } from './events';
+import { unzip } from './unzip';
 
 /**
  * `npm run build`'s output itself: each bundle imported in a fresh Node process and invoked like
@@ -33,6 +34,12 @@ let ssm: SsmServer;
 let gcp: GcpSecretManagerServer;
 
 const bundle = (name: BuiltBundle['name']) => built.find((b) => b.name === name) as BuiltBundle;
+/** index.mjs and every chunk: the code splitting spreads the bundle over several files. */
+async function code(name: BuiltBundle['name']): Promise<string> {
+  const dir = bundle(name).dir;
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.mjs')).sort();
+  return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+}
 const base = () => ({
   ATLASSIAN_AUTH_URL: sandbox.url,
   ATLASSIAN_API_URL: sandbox.url,
@@ -75,8 +82,8 @@ afterAll(async () => {
 
 describe('bundles', () => {
   it('keep the Lambda zip under 1 MB and each cloud out of the other one, the sandbox out of both', async () => {
-    const lambda = await readFile(join(bundle('aws-lambda').dir, 'index.mjs'), 'utf8');
-    const gcf = await readFile(join(bundle('gcp-function').dir, 'index.mjs'), 'utf8');
+    const lambda = await code('aws-lambda');
+    const gcf = await code('gcp-function');
     expect(bundle('aws-lambda').zipBytes).toBeLessThan(1_000_000);
     expect(lambda).toContain('AmazonSSM');
     expect(lambda).not.toContain('google.cloud.secretmanager.v1');
@@ -90,6 +97,42 @@ describe('bundles', () => {
       engines: { node: '22' },
       dependencies: { '@google-cloud/functions-framework': expect.stringMatching(/^\d+\.\d+\.\d+$/) },
     });
+  });
+
+  it('keep the store SDK and yaml out of the cold import: chunks index.mjs loads only on demand', async () => {
+    for (const name of ['aws-lambda', 'gcp-function'] as const) {
+      const index = await readFile(join(bundle(name).dir, 'index.mjs'), 'utf8');
+      const store = name === 'aws-lambda' ? 'aws-ssm' : 'gcp-secret-manager';
+      const chunk = bundle(name).storeChunks[store] as string;
+      expect(chunk).toMatch(/\.mjs$/);
+      expect(index).toContain(`import("./${chunk}")`);
+      // Everything index.mjs imports statically, transitively: none of it is the store's chunk or its SDK.
+      const statics = new Set<string>();
+      const queue = [index];
+      for (let text = queue.pop(); text !== undefined; text = queue.pop()) {
+        for (const [, file] of text.matchAll(/\bfrom\s*"\.\/([^"]+)"/g)) {
+          if (!file || statics.has(file)) continue;
+          statics.add(file);
+          queue.push(await readFile(join(bundle(name).dir, file), 'utf8'));
+        }
+      }
+      expect(statics.size).toBeGreaterThan(0);
+      expect([...statics]).not.toContain(chunk);
+      for (const file of statics) {
+        const text = await readFile(join(bundle(name).dir, file), 'utf8');
+        expect(text, file).not.toMatch(/AmazonSSM|google\.cloud\.secretmanager\.v1|yaml/i);
+      }
+    }
+  });
+
+  it('zip index.mjs, every chunk (and package.json for GCP) and nothing else, as in dist/', async () => {
+    for (const name of ['aws-lambda', 'gcp-function'] as const) {
+      const entries = unzip(await readFile(bundle(name).zip));
+      const onDisk = (await readdir(bundle(name).dir)).filter((f) => !f.endsWith('.map')).sort();
+      expect([...entries.keys()]).toEqual(onDisk);
+      expect([...entries.keys()]).toEqual(bundle(name).files);
+      expect(entries.get('index.mjs')).toEqual(await readFile(join(bundle(name).dir, 'index.mjs')));
+    }
   });
 
   it('build byte-for-byte the same zips from the same input', async () => {
@@ -124,6 +167,21 @@ describe('bundles', () => {
     expect(health.ok.statusCode).toBe(200);
     expect(JSON.parse(health.ok.body).configured.store).toMatch(/ssm/);
     expect(refresh.ok).toMatchObject({ refreshed: false, accessTokenExpiresAt: expect.any(Number) });
+  });
+
+  it('Lambda: the handler loads and serves from the unpacked zip alone', async () => {
+    const dir = join(OUT, 'unzipped-aws-lambda');
+    await mkdir(dir, { recursive: true });
+    for (const [file, bytes] of unzip(await readFile(bundle('aws-lambda').zip)))
+      await writeFile(join(dir, file), bytes);
+    const out = await child(
+      'invoke-lambda-bundle.mjs',
+      [join(dir, 'index.mjs'), JSON.stringify([functionUrlEvent()])],
+      { ...ssm.env, ...base(), SECRET_STORE: 'aws-ssm' },
+    );
+    expect(out.exports).toContain('handler');
+    expect(out.results[0].ok.statusCode).toBe(200);
+    expect(JSON.parse(out.results[0].ok.body)).toHaveProperty('accountId');
   });
 
   it('GCP: the built function serves requests, health and /_refresh under the Functions Framework', async () => {

@@ -12,7 +12,7 @@ import { FileStore } from '../../src/stores/file';
 import { seedFamily } from '../helpers/proxy';
 import { fill, HOSTILE } from '../rules/corpus';
 import { setEnv } from '../servers/aws-json';
-import { rawRequest, rawStatus } from './raw-http';
+import { rawHead, rawRequest, rawStatus } from './raw-http';
 
 /**
  * The Cloud Function in-process, served by the Functions Framework's own Express server (as in
@@ -92,6 +92,18 @@ describe('Cloud Function jiraTokenProxy', () => {
       expect(res.headers['x-psoxy-error']).toBe('BLOCKED_BY_RULES');
     }
     expect(upstreamCalls().length).toBe(before);
+  });
+
+  it('refuses HTTP/0.9-style and HTTP/2.0 request lines, as the node:http adapter does', async () => {
+    const before = upstreamCalls().length;
+    // A bare request line (no version): Node reads it as HTTP/0.9, the rest as headers.
+    expect(await rawHead(base, 'GET /rest/api/3/myself\r\nHost: 127.0.0.1\r\n\r\n')).toBe(400);
+    expect(
+      await rawHead(base, 'GET /rest/api/3/myself HTTP/2.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'),
+    ).toBe(400);
+    expect(upstreamCalls().length).toBe(before);
+    // The same server still answers HTTP/1.0 and HTTP/1.1.
+    expect(await rawHead(base, 'GET /_health HTTP/1.0\r\n\r\n')).toBe(200);
   });
 
   it('answers the health check on /_health and on the header', async () => {

@@ -52,3 +52,20 @@ export function rawStatus(base: string, method: string, target: string): Promise
     socket.on('close', () => reject(new Error(`no status line for ${method} ${target}`)));
   });
 }
+
+/**
+ * Writes `head` byte for byte (request line and headers, which may be malformed on purpose) and
+ * resolves with the status of the answer, or 0 when the server closes without one.
+ */
+export function rawHead(base: string, head: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(head));
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(got)?.[1] ?? 0)));
+  });
+}

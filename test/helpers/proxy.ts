@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHttpServer, listen } from '../../src/adapters/node-http';
 import { type App, createApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
-import { createHttpServer, listen } from '../../src/http-adapter';
 import { loadRules } from '../../src/rules';
 import {
   PSOXY_SCOPES,
@@ -99,7 +99,8 @@ export async function startProxy(
     SANDBOX_SITE.id,
   );
   const app = createApp({ config, store, rules, now: opts.now });
-  const server: Server = createHttpServer(app);
+  // As `serve` bound to loopback: the Host check against loopback names and ALLOWED_HOSTS.
+  const server: Server = createHttpServer(app, { allowedHosts: config.allowedHosts });
   const port = await listen(server, 0);
   return {
     url: `http://127.0.0.1:${port}`,
