@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { checkAwsRegion, loadConfig } from '../config';
+import { loadConfig } from '../config';
+import { checkAwsRegion } from './aws-region';
 import { describeFailure, printJson, quietOnClosedPipe, reserveStdoutForJson } from './output';
 
 /** `jira-token-proxy <command>`: every command loads only what it needs. */
