@@ -1,0 +1,3 @@
+import { describeCliEndToEnd } from './cli-end-to-end';
+
+describeCliEndToEnd('gcp-secret-manager');

@@ -1,0 +1,3 @@
+import { describeFleetOnStore } from './fleet-on-store';
+
+describeFleetOnStore('aws-ssm');
