@@ -10,7 +10,7 @@ import { sandboxConfig, seedFamily } from '../helpers/proxy';
 /**
  * Three `serve` processes share one file store against a strict sandbox (no reuse leeway, old
  * access tokens revoked at once), under load, with short-lived tokens; one is SIGKILLed midway.
- * The same load as test/e2e/fleet-stores.test.ts runs against the cloud stores.
+ * The same load runs against each cloud store in test/e2e/fleet-*.test.ts.
  */
 
 const LIFETIME_S = 3;
