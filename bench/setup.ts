@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpServer, listen } from '../src/adapters/node-http';
-import { type App, createApp } from '../src/app';
+import type { App } from '../src/app';
 import { loadConfig } from '../src/config';
 import { loadRules } from '../src/rules';
+import { buildRuntime } from '../src/runtime';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../src/sandbox';
 import { secretNames } from '../src/secrets';
 import { FileStore } from '../src/stores/file';
@@ -73,7 +74,7 @@ export async function startBenchProxy(
     redirectUri,
   });
   const rules = loadRules({ ruleSets: config.ruleSets }, SANDBOX_SITE.id);
-  const app = createApp({ config, store, rules, now: opts.now });
+  const { app } = buildRuntime({ config, store, rules, now: opts.now });
   const server = createHttpServer(app);
   const port = await listen(server, 0);
   return {

@@ -1,19 +1,30 @@
 import { type App, createApp } from './app';
 import { type Config, loadConfig } from './config';
+import { Upstream } from './forward';
+import { createHealth } from './health';
 import { setLogLevel } from './log';
+import { createProxy } from './proxy';
+import type { Rules } from './rules';
 import { loadConfiguredRules } from './rules/rules';
+import { saltLoader } from './salt';
+import { secretNames } from './secrets';
 import { openStore, type StoreLoaders } from './stores/open';
 import type { SecretStore } from './stores/store';
+import { TokenClient } from './tokens/atlassian';
+import { TokenLifecycle } from './tokens/lifecycle';
 
 /**
- * Cold-start work, done once per process: configuration, store client, compiled rules, the
- * app with its agents. Every entry point (serve, Lambda, Cloud Function, CLI) starts here, naming
- * the stores it offers (src/stores/{aws,gcp,index}.ts), so a bundle holds only its own.
+ * The one place that wires the proxy, once per process: configuration → store → token lifecycle →
+ * upstream agents → rules → app. Every entry point (serve, Lambda, Cloud Function, CLI) starts
+ * here, naming the stores it offers (src/stores/{aws,gcp,index}.ts), so a bundle holds only its own.
+ * The core (src/app.ts) and its parts construct nothing of each other.
  */
 export interface Runtime {
   config: Config;
   store: SecretStore;
   app: App;
+  /** Reads the token family now (the cold start's first store round trip); failures surface per request. */
+  warm(): Promise<void>;
 }
 
 export async function createRuntime(
@@ -29,5 +40,40 @@ export async function createRuntime(
         config.jiraCloudId,
       )
     : undefined;
-  return { config, store: s, app: createApp({ config, store: s, rules }) };
+  return buildRuntime({ config, store: s, rules });
+}
+
+export interface RuntimeParts {
+  config: Config;
+  store: SecretStore;
+  /** Compiled rules; undefined when JIRA_CLOUD_ID is not configured. */
+  rules: Rules | undefined;
+  now?: () => number;
+}
+
+/** The app over an opened store and compiled rules (tests and benchmarks build those themselves). */
+export function buildRuntime({ config, store, rules, now }: RuntimeParts): Runtime {
+  const names = secretNames(config.secretPrefix);
+  const tokens = new TokenLifecycle({
+    store,
+    names,
+    client: new TokenClient(config.authUrl),
+    refreshMarginSeconds: config.refreshMarginSeconds,
+    lockTtlMs: config.lockTtlMs,
+    now,
+  });
+  const upstream = new Upstream(config.upstreamTimeoutMs, config.maxResponseBytes);
+  const loadSalt = saltLoader(store, names.SALT);
+  const app = createApp({
+    rules,
+    tokens,
+    proxy: createProxy({ apiUrl: config.apiUrl, upstream, tokens, loadSalt }),
+    health: createHealth({ config, store, rules, tokens, loadSalt }),
+    async close() {
+      tokens.close();
+      await upstream.close();
+      await store.close?.();
+    },
+  });
+  return { config, store, app, warm: () => tokens.accessToken().then(() => undefined) };
 }

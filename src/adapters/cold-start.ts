@@ -20,7 +20,7 @@ export function coldStart(stores: StoreLoaders, start = () => createRuntime(stor
     // (Lambda runs it before the first invocation, with a full CPU); failures surface per request.
     const attempt = start().then(
       (rt) => {
-        rt.app.tokens.accessToken().catch(() => undefined);
+        rt.warm().catch(() => undefined);
         return rt.app;
       },
       (err: unknown) => {

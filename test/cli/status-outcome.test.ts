@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
 import { loadRules } from '../../src/rules';
+import { buildRuntime } from '../../src/runtime';
 import { SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { FileStore } from '../../src/stores/file';
@@ -50,7 +50,7 @@ async function proxyRequest(store: SecretStore, file: string) {
   const clock = testClock();
   clock.advance(HOUR);
   const config = sandboxConfig(sandbox, file);
-  const app = createApp({
+  const { app } = buildRuntime({
     config,
     store,
     rules: loadRules({ ruleSets: ['jira-cloud'] }, SANDBOX_SITE.id),

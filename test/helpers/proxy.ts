@@ -3,9 +3,10 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpServer, listen } from '../../src/adapters/node-http';
-import { type App, createApp } from '../../src/app';
+import type { App } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { loadRules } from '../../src/rules';
+import { buildRuntime } from '../../src/runtime';
 import {
   PSOXY_SCOPES,
   SANDBOX_CLIENT,
@@ -98,7 +99,7 @@ export async function startProxy(
     { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
     SANDBOX_SITE.id,
   );
-  const app = createApp({ config, store, rules, now: opts.now });
+  const { app } = buildRuntime({ config, store, rules, now: opts.now });
   // As `serve` bound to loopback: the Host check against loopback names and ALLOWED_HOSTS.
   const server: Server = createHttpServer(app, { allowedHosts: config.allowedHosts });
   const port = await listen(server, 0);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
 import { loadRules } from '../../src/rules';
+import { buildRuntime } from '../../src/runtime';
 import { SANDBOX_SITE } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { parseAccessToken } from '../../src/tokens/values';
@@ -237,7 +237,7 @@ describe('token lifecycle', () => {
 
   it('store and rules are built once; a new app on the same store reads the family on its first request', async () => {
     const p = await proxy();
-    const app = createApp({
+    const { app } = buildRuntime({
       config: p.config,
       store: p.store,
       rules: loadRules({ ruleSets: ['jira-cloud'] }, SANDBOX_SITE.id),
