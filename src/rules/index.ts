@@ -1,6 +1,5 @@
 import { compileTransform } from '../transforms';
-import type { CompiledEndpoint } from './compile';
-import { compileRulesFile, compileRulesText } from './load';
+import { compileCustomRules } from './load';
 import { compileBuiltIns, createRules, type RuleSetSource, type Rules } from './rules';
 
 export type { Decision } from './decide';
@@ -19,9 +18,9 @@ export type { RulesDocument } from './schema';
  * replace the built-in sets; otherwise the `RULE_SET` list. Throws RulesError naming the source and line.
  */
 export function loadRules(src: RuleSetSource, cloudId: string): Rules {
-  let endpoints: CompiledEndpoint[];
-  if (src.rulesFile) endpoints = compileRulesFile(src.rulesFile);
-  else if (src.rulesInline) endpoints = compileRulesText(src.rulesInline, 'RULES');
-  else endpoints = compileBuiltIns(src.ruleSets, compileTransform);
+  const endpoints =
+    src.rulesFile || src.rulesInline
+      ? compileCustomRules(src)
+      : compileBuiltIns(src.ruleSets, compileTransform);
   return createRules(endpoints, cloudId);
 }

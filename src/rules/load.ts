@@ -6,6 +6,12 @@ import { type At, compileDocument, where } from './document';
 import { RulesError } from './errors';
 import type { RulesDocument } from './schema';
 
+/** The endpoints of `RULES_FILE` or `RULES` (inline text), which replace the built-in sets. */
+export function compileCustomRules(src: { rulesFile?: string; rulesInline?: string }): CompiledEndpoint[] {
+  if (src.rulesFile) return compileRulesFile(src.rulesFile);
+  return compileRulesText(src.rulesInline ?? '', 'RULES');
+}
+
 /**
  * Reads a rules file (YAML or JSON; JSON is read as YAML, so both get line numbers) and compiles
  * it. Every error names the source and the line at fault.

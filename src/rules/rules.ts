@@ -76,7 +76,8 @@ export function compileBuiltIns(
  * chunk in the function bundles) only when RULES_FILE or RULES replace them.
  */
 export async function loadConfiguredRules(src: RuleSetSource, cloudId: string): Promise<Rules> {
-  if (src.rulesFile || src.rulesInline) return (await import('./index')).loadRules(src, cloudId);
+  if (src.rulesFile || src.rulesInline)
+    return createRules((await import('./load')).compileCustomRules(src), cloudId);
   const transformed = src.ruleSets.some((name) => BUILT_IN_SETS[name]?.endpoints.some((e) => e.transforms));
   const transforms = transformed ? (await import('../transforms')).compileTransform : undefined;
   return createRules(compileBuiltIns(src.ruleSets, transforms), cloudId);
