@@ -175,7 +175,9 @@ export function sandboxTokenLifetimeSeconds(env: NodeJS.ProcessEnv = process.env
 }
 
 function parse<T extends z.ZodMiniType>(s: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const parsed = s.safeParse(env, { error: english });
+  // parsed once per process: zod's JIT would compile a parser (new Function) to run it once, which
+  // showed as most of the cold start's own work in a --cpu-prof of the Lambda bundle
+  const parsed = s.safeParse(env, { error: english, jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');

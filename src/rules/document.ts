@@ -17,7 +17,8 @@ export function compileDocument(
   transforms?: TransformCompiler,
 ): CompiledEndpoint[] {
   if (trusted) return compileEndpoints(input, seenIds, transforms);
-  const parsed = rulesDocument.safeParse(input, { error: english });
+  // one parse per document: compiling zod's JIT parser for it would cost more than it saves
+  const parsed = rulesDocument.safeParse(input, { error: english, jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = (issue?.path ?? []) as At;

@@ -12,52 +12,68 @@ export type Method = (typeof METHODS)[number];
 /** zod/mini loads no locale: messages the schema does not set come from the English one. */
 export const english = en().localeError;
 
-const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
+// The schema is built on first use: only a custom rules file is checked against it (the built-in
+// sets are trusted constants), and building it was a measurable part of every cold import.
+function buildSchema() {
+  const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
 
-const scope = pattern(/^[A-Za-z0-9:._-]{1,100}$/, 'must be an OAuth scope such as read:jira-work');
+  const scope = pattern(/^[A-Za-z0-9:._-]{1,100}$/, 'must be an OAuth scope such as read:jira-work');
 
-const queryParam = z.union(
-  [
-    z.null(),
-    z.string(),
-    z.strictObject({ pattern: z.optional(z.nullable(z.string())), multiple: z.optional(z.boolean()) }),
-  ],
-  { error: 'must be null (any value), a regular expression, or { pattern, multiple }' },
-);
-
-const endpoint = z
-  .strictObject({
-    id: pattern(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'),
-    description: z.optional(z.string()),
-    path: z.optional(z.string()),
-    pathRegex: z.optional(z.string()),
-    params: z.optional(z.record(z.string(), z.string())),
-    methods: z.optional(
-      z.array(z.enum(METHODS, { error: `must be one of ${METHODS.join(', ')}` })).check(z.minLength(1)),
-    ),
-    query: z.optional(
-      z.record(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain parameter name'), queryParam),
-    ),
-    scopes: z.optional(
-      z.array(z.array(scope).check(z.minLength(1, 'an alternative needs at least one scope'))),
-    ),
-    transforms: z.optional(
-      z.strictObject({
-        redact: z.optional(z.array(z.string())),
-        pseudonymize: z.optional(z.array(z.string())),
-        responseSchema: z.optional(z.unknown()),
-      }),
-    ),
-  })
-  .check(
-    z.refine((e) => (e.path === undefined) !== (e.pathRegex === undefined), {
-      message: 'needs exactly one of path or pathRegex',
-    }),
+  const queryParam = z.union(
+    [
+      z.null(),
+      z.string(),
+      z.strictObject({ pattern: z.optional(z.nullable(z.string())), multiple: z.optional(z.boolean()) }),
+    ],
+    { error: 'must be null (any value), a regular expression, or { pattern, multiple }' },
   );
 
-export const rulesDocument = z.strictObject({
-  endpoints: z.array(endpoint).check(z.minLength(1, 'needs at least one endpoint')),
-});
+  const endpoint = z
+    .strictObject({
+      id: pattern(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'),
+      description: z.optional(z.string()),
+      path: z.optional(z.string()),
+      pathRegex: z.optional(z.string()),
+      params: z.optional(z.record(z.string(), z.string())),
+      methods: z.optional(
+        z.array(z.enum(METHODS, { error: `must be one of ${METHODS.join(', ')}` })).check(z.minLength(1)),
+      ),
+      query: z.optional(
+        z.record(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain parameter name'), queryParam),
+      ),
+      scopes: z.optional(
+        z.array(z.array(scope).check(z.minLength(1, 'an alternative needs at least one scope'))),
+      ),
+      transforms: z.optional(
+        z.strictObject({
+          redact: z.optional(z.array(z.string())),
+          pseudonymize: z.optional(z.array(z.string())),
+          responseSchema: z.optional(z.unknown()),
+        }),
+      ),
+    })
+    .check(
+      z.refine((e) => (e.path === undefined) !== (e.pathRegex === undefined), {
+        message: 'needs exactly one of path or pathRegex',
+      }),
+    );
 
-export type RulesDocument = z.input<typeof rulesDocument>;
-export type EndpointRule = z.output<typeof endpoint>;
+  const document = z.strictObject({
+    endpoints: z.array(endpoint).check(z.minLength(1, 'needs at least one endpoint')),
+  });
+  return { document, endpoint };
+}
+
+type Schema = ReturnType<typeof buildSchema>;
+let built: Schema | undefined;
+
+/** The rules document's schema, as zod's `safeParse`. */
+export const rulesDocument = {
+  safeParse(input: unknown, params?: Parameters<Schema['document']['safeParse']>[1]) {
+    built ??= buildSchema();
+    return built.document.safeParse(input, params);
+  },
+};
+
+export type RulesDocument = z.input<Schema['document']>;
+export type EndpointRule = z.output<Schema['endpoint']>;

@@ -45,7 +45,17 @@ export function compileTransform(spec: TransformSpec): CompiledTransform {
         if (document === undefined) return null;
       }
       const replaced = new Map<object, Set<string | number>>();
-      const hash = (value: unknown) => pseudonymize(value, salt);
+      // a page names the same people many times over: each distinct value is hashed once per call
+      const tokens = new Map<unknown, string | null>();
+      const hash = (value: unknown) => {
+        let token = tokens.get(value);
+        if (token === undefined) {
+          token = pseudonymize(value, salt);
+          // only strings and numbers get here: anything else has thrown
+          tokens.set(value, token);
+        }
+        return token;
+      };
       for (const path of pseudonymizePaths) {
         document = replaceMatches(document, path, hash, replaced);
       }

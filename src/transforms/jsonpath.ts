@@ -2,14 +2,26 @@ import { JSONPath } from 'jsonpath-plus';
 import { filterEnd, forJsonPathPlus, quoteEnd } from './jayway';
 
 // JSONPath as Psoxy's rules write it (Jayway syntax): `$`, `.name`, `..name`, `.*`, `[*]`, `['name']`,
-// `[0]`, `[0:2]`, `[a,b]` unions and `[?(...)]` filters. Evaluation is jsonpath-plus; compiling checks
+// `[0]`, `[0:2]`, `[a,b]` unions and `[?(...)]` filters. Paths of `..`, `*` and names (every built-in
+// Jira Cloud rule) are followed by a direct walker that matches what jsonpath-plus matches; jsonpath-plus
+// evaluates the rest, building a path string and a result object per match. Compiling checks
 // the syntax strictly first, because jsonpath-plus itself accepts nearly any string and would make a
 // typo in a rule match nothing, silently letting data through. Where jsonpath-plus reads Jayway's
 // syntax differently, the expression is rewritten to Jayway's meaning first (jayway.ts).
 
 export interface CompiledPath {
   readonly expression: string;
+  /**
+   * The path as steps a direct walker follows, when every step is `..`, `*` or a plain name: the
+   * shape of every built-in rule. Walking it is what jsonpath-plus does for the same steps, without
+   * the path strings and result objects it builds for every match. Null for anything else
+   * (filters, indexes, slices, unions), which jsonpath-plus evaluates.
+   */
+  readonly steps: readonly string[] | null;
 }
+
+/** Called for each node a path matches; `parent` is null for the root. */
+type Visit = (value: unknown, parent: object | null, key: string | number | null) => void;
 
 interface Match {
   value: unknown;
@@ -21,6 +33,11 @@ interface Match {
 // (`~` property names, `^` parent, `@` type selectors, backticks), which Jayway does not have
 const NAME = /^[^.[\]()'"\s~^@`,]+/;
 const INDEX_OR_SLICE = /^-?\d*(?::-?\d*){0,2}$/;
+const DESCEND = '..';
+const WILDCARD = '*';
+// a name the walker follows exactly as jsonpath-plus does: an own key of an object. Excluded:
+// `$` (the root step), `length` and digits, which jsonpath-plus also reads off strings and arrays.
+const WALKABLE_NAME = /^[A-Za-z_][\w$]*$/;
 
 /** Checks `expression` and prepares it once; throws an Error naming the expression when it is bad. */
 export function compileJsonPath(expression: string): CompiledPath {
@@ -32,24 +49,35 @@ export function compileJsonPath(expression: string): CompiledPath {
     problem = (error as Error).message;
   }
   if (problem) throw new Error(`invalid JSONPath ${JSON.stringify(expression)}: ${problem}`);
-  // warms jsonpath-plus's parse cache so requests never parse the expression again
-  JSONPath.toPathArray(evaluated);
-  return { expression: evaluated };
+  // also warms jsonpath-plus's parse cache, so requests never parse the expression again
+  const parts = JSONPath.toPathArray(evaluated);
+  const walkable =
+    parts[0] === '$' &&
+    parts
+      .slice(1)
+      .every(
+        (part) => part === DESCEND || part === WILDCARD || (WALKABLE_NAME.test(part) && part !== 'length'),
+      );
+  return { expression: evaluated, steps: walkable ? parts.slice(1) : null };
 }
 
 /** Removes every node `path` matches: object keys are deleted, array elements spliced out. */
 export function removeMatches(root: unknown, path: CompiledPath): unknown {
   const doomed = new Map<object, Set<string | number>>();
-  for (const match of evaluate(root, path)) {
-    if (match.parent === null || match.parentProperty === null) return undefined;
-    const parent = match.parent as object;
+  let rootMatched = false;
+  forEachMatch(root, path, (_value, parent, key) => {
+    if (parent === null || key === null) {
+      rootMatched = true;
+      return;
+    }
     let keys = doomed.get(parent);
     if (!keys) {
       keys = new Set();
       doomed.set(parent, keys);
     }
-    keys.add(keyIn(parent, match.parentProperty));
-  }
+    keys.add(keyIn(parent, key));
+  });
+  if (rootMatched) return undefined;
   for (const [parent, keys] of doomed) {
     if (Array.isArray(parent)) {
       // later indexes first, so earlier removals do not shift the elements still to remove
@@ -73,7 +101,13 @@ export function replaceMatches(
   seen: Map<object, Set<string | number>>,
 ): unknown {
   let result = root;
-  for (const { value, parent, parentProperty } of evaluate(root, path)) {
+  // every match is found before any is replaced, as jsonpath-plus does: a replacement never changes
+  // what the same path matches
+  const matches: Match[] = [];
+  forEachMatch(root, path, (value, parent, parentProperty) => {
+    matches.push({ value, parent, parentProperty });
+  });
+  for (const { value, parent, parentProperty } of matches) {
     if (parent === null || parentProperty === null) {
       result = replace(value);
       continue;
@@ -97,9 +131,63 @@ function keyIn(parent: object, property: string | number): string | number {
   return Array.isArray(parent) ? Number(property) : String(property);
 }
 
-function evaluate(root: unknown, path: CompiledPath): Match[] {
+function forEachMatch(root: unknown, path: CompiledPath, visit: Visit): void {
   // jsonpath-plus returns nothing for a falsy document; nothing to match in a scalar anyway
-  if (root === null || typeof root !== 'object') return [];
+  if (root === null || typeof root !== 'object') return;
+  if (path.steps !== null) {
+    walk(path.steps, 0, root, null, null, visit);
+    return;
+  }
+  for (const match of evaluate(root, path)) {
+    visit(match.value, match.parent as object | null, match.parentProperty);
+  }
+}
+
+/**
+ * jsonpath-plus's own trace for `..`, `*` and names: `..` tries the rest of the path on the node
+ * itself, then descends into every child whose typeof is 'object'; `*` takes every element or
+ * own key's value; a name takes an object's own key. Matches come in the same order.
+ */
+function walk(
+  steps: readonly string[],
+  at: number,
+  value: unknown,
+  parent: object | null,
+  key: string | number | null,
+  visit: Visit,
+): void {
+  if (at === steps.length) {
+    visit(value, parent, key);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const step = steps[at] as string;
+  if (step === DESCEND) {
+    walk(steps, at + 1, value, parent, key, visit);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (typeof value[i] === 'object') walk(steps, at, value[i], value, i, visit);
+      }
+    } else {
+      for (const name of Object.keys(value)) {
+        const child = (value as Record<string, unknown>)[name];
+        if (typeof child === 'object') walk(steps, at, child, value, name, visit);
+      }
+    }
+  } else if (step === WILDCARD) {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) walk(steps, at + 1, value[i], value, i, visit);
+    } else {
+      for (const name of Object.keys(value)) {
+        walk(steps, at + 1, (value as Record<string, unknown>)[name], value, name, visit);
+      }
+    }
+  } else if (Object.hasOwn(value, step)) {
+    walk(steps, at + 1, (value as Record<string, unknown>)[step], value, step, visit);
+  }
+}
+
+function evaluate(root: object, path: CompiledPath): Match[] {
   return JSONPath({
     path: path.expression,
     json: root,
