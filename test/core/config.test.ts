@@ -42,6 +42,40 @@ describe('configuration', () => {
     }
   });
 
+  it('refuses a value that is not text (an environment built in code)', () => {
+    expect(() => loadConfig({ SECRET_FILE: 5 as unknown as string })).toThrow(
+      new ConfigError('SECRET_FILE: must be text'),
+    );
+  });
+
+  it('reads a blank value as unset, and a default like a set value', () => {
+    expect(loadConfig({ PORT: '  ', SECRET_STORE: '' })).toMatchObject({ port: 8787, store: 'file' });
+    expect(loadConfig({ ATLASSIAN_AUTH_URL: 'https://auth.example.com//' }).authUrl).toBe(
+      'https://auth.example.com',
+    );
+    expect(loadConfig({ MAX_RESPONSE_BYTES: '2048', LOCK_TTL_SECONDS: '5' })).toMatchObject({
+      maxResponseBytes: 2048,
+      lockTtlMs: 5000,
+    });
+  });
+
+  it.each([
+    [{ PORT: '80.5' }, 'PORT: must be a whole number from 1 to 65535'],
+    [{ PORT: 'eighty' }, 'PORT: must be a whole number from 1 to 65535'],
+    [{ ATLASSIAN_API_URL: 'not a url' }, 'ATLASSIAN_API_URL: must be an http(s) URL'],
+    [{ RULE_SET: 'jira-cloud,' }, 'RULE_SET: must be a comma list of'],
+    [{ LOCK_TTL_SECONDS: '301' }, 'LOCK_TTL_SECONDS: must be a whole number from 5 to 300'],
+    [{ GCP_PROJECT: 'X' }, 'GCP_PROJECT: must be a GCP project id'],
+    [{ SECRET_PREFIX: 'a b' }, 'SECRET_PREFIX: must be letters, digits'],
+    [
+      { SECRET_STORE: 'gcp-secret-manager', GCP_PROJECT: 'my-project-1', SECRET_PREFIX: 'a/b' },
+      'SECRET_PREFIX: GCP secret ids allow only letters, digits, _ and -',
+    ],
+  ])('rejects %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('normalises what it can', () => {
     const c = loadConfig({
       JIRA_CLOUD_ID: '11111111-2222-3333-4444-55555555AAAA',
