@@ -1,11 +1,15 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MetricName } from './metric-names';
 
 /**
- * One structured JSON logger (Powertools) for every runtime. Redaction sits in the JSON
- * serializer itself, so nothing that reaches a log line escapes it: values under secret-like
- * keys, bearer credentials, JWT-shaped strings and every secret value the proxy has read
- * (registered by whoever reads it) are replaced before the line is written.
+ * One structured logger for every runtime: a JSON line per entry, `level` for CloudWatch (the
+ * alarms' metric filters read it) and `severity` for Cloud Logging, which reads nothing else.
+ * Redaction sits in the JSON serializer itself, so nothing that reaches a log line escapes it:
+ * values under secret-like keys, bearer credentials, JWT-shaped strings and every secret value the
+ * proxy has read (registered by whoever reads it) are replaced before the line is written.
+ *
+ * Hand-written rather than Powertools' Logger: the proxy uses none of its sampling, buffering or
+ * formatters, and loading it was a fifth of the Lambda's own cold-import cost (docs/PERFORMANCE.md).
  */
 
 const REDACTED = '[REDACTED]';
@@ -32,42 +36,97 @@ export function scrub(text: string): string {
   return out;
 }
 
+/** An error as fields: its own text, scrubbed, and its causes; never the objects it holds. */
+function errorFields(err: Error, depth = 0): Record<string, unknown> {
+  const { code, status } = err as { code?: unknown; status?: unknown };
+  return {
+    name: err.name,
+    message: err.message,
+    // not `code`: that key is redacted (an OAuth authorization code travels under it)
+    errorCode: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+    status: typeof status === 'number' ? status : undefined,
+    stack: err.stack,
+    cause:
+      err.cause instanceof Error && depth < 4
+        ? errorFields(err.cause, depth + 1)
+        : typeof err.cause === 'string'
+          ? err.cause
+          : undefined,
+  };
+}
+
 function redactingReplacer(key: string, value: unknown): unknown {
+  if (value instanceof Error) return errorFields(value);
+  if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'string') return value;
   if (key && SECRET_KEY.test(key)) return REDACTED;
   return scrub(value);
 }
 
 type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const toPowertools = (level: string) => level.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+type Fields = Record<string, unknown>;
+const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const SEVERITY = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;
 
-const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'silent'];
-const envLevel = process.env.LOG_LEVEL?.toLowerCase() ?? 'info';
+const envLevel = process.env.LOG_LEVEL?.toLowerCase() as Level | undefined;
+// Config validation reports a bad LOG_LEVEL; until then, a sane default.
+let threshold = RANK[envLevel && envLevel in RANK ? envLevel : 'info'];
+// Metrics must reach the log-based alarms whatever LOG_LEVEL says, unless it silences everything.
+let metricsOn = envLevel !== 'silent';
 
-export const logger = new Logger({
-  serviceName: 'jira-token-proxy',
-  // Config validation reports a bad LOG_LEVEL; until then, a sane default.
-  logLevel: toPowertools(LEVELS.includes(envLevel) ? envLevel : 'info'),
-  jsonReplacerFn: redactingReplacer,
-});
+let allToStderr = false;
 
-// Metrics must reach the log-based alarms whatever LOG_LEVEL says, so they have their own child.
-let metricsLogger = logger.createChild({ logLevel: envLevel === 'silent' ? 'SILENT' : 'INFO' });
+/** Every line to stderr from now on: the CLI's `--json` keeps stdout for its one document. */
+export function logToStderr(): void {
+  allToStderr = true;
+}
 
-let debugging = envLevel === 'debug';
+/** Fields every line of one invocation carries (the Lambda request id), however deep the call. */
+const invocation = new AsyncLocalStorage<Fields>();
 
-/** A plain flag for the hot path (asking Powertools reads the environment every time). */
+/** Runs `fn` with `fields` added to each line it logs. */
+export function withLogFields<T>(fields: Fields, fn: () => T): T {
+  return invocation.run(fields, fn);
+}
+
+function write(level: Exclude<Level, 'silent'>, message: string, fields?: Fields): void {
+  const head = {
+    level: level.toUpperCase(),
+    severity: SEVERITY[level],
+    message,
+    timestamp: new Date().toISOString(),
+    service: 'jira-token-proxy',
+  };
+  let line: string;
+  try {
+    line = JSON.stringify({ ...head, ...invocation.getStore(), ...fields }, redactingReplacer);
+  } catch (err) {
+    // A circular or throwing field: the line still says what happened, without its fields.
+    line = JSON.stringify({ ...head, logError: (err as Error).message }, redactingReplacer);
+  }
+  // As console.error/console.log would: problems to stderr, the rest to stdout (unless reserved).
+  (allToStderr || RANK[level] >= RANK.warn ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
+const at =
+  (level: Exclude<Level, 'silent'>) =>
+  (message: string, fields?: Fields): void => {
+    if (RANK[level] >= threshold) write(level, message, fields);
+  };
+
+export const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+
+/** A plain flag for the hot path. */
 export function debugEnabled(): boolean {
-  return debugging;
+  return threshold <= RANK.debug;
 }
 
 export function setLogLevel(level: Level): void {
-  debugging = level === 'debug';
-  logger.setLogLevel(toPowertools(level));
-  metricsLogger = logger.createChild({ logLevel: level === 'silent' ? 'SILENT' : 'INFO' });
+  threshold = RANK[level];
+  metricsOn = level !== 'silent';
 }
 
 /** A metric as a log line (`metric`, `value`): CloudWatch and Cloud Logging turn these into metrics. */
 export function metric(name: MetricName, value: number, fields: Record<string, string | number> = {}): void {
-  metricsLogger.info(`metric ${name}`, { metric: name, value, ...fields });
+  if (metricsOn) write('info', `metric ${name}`, { metric: name, value, ...fields });
 }

@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ProxyCall, Reply } from '../call';
 import { errorResponse, ProxyError } from '../errors';
-import { logger } from '../log';
+import { logger, withLogFields } from '../log';
 import type { RefreshReport } from '../tokens/lifecycle';
 import type { AppStart } from './cold-start';
 import { type EventProcessor, type HttpEvent, type HttpResult, processorFor } from './lambda-events';
@@ -58,7 +57,7 @@ export function lambdaHandler(app: AppStart) {
     }
   }
 
-  async function invoke(event: unknown, context: Context): Promise<Result> {
+  async function route(event: unknown, context: Context): Promise<Result> {
     if (isRefresh(event)) return refresh();
     const processor = processorFor(event);
     if (processor) return http(event as HttpEvent, context, processor);
@@ -66,6 +65,10 @@ export function lambdaHandler(app: AppStart) {
       'unrecognised event: expected a Function URL or API Gateway request, or {"action":"refresh"}',
     );
   }
+
+  // Every line an invocation logs names it, as Lambda's own START/REPORT lines do.
+  const invoke = (event: unknown, context: Context) =>
+    withLogFields({ function_request_id: context.awsRequestId }, () => route(event, context));
 
   /**
    * middy ends a handler shortly before Lambda's own timeout; an HTTP caller then gets the
@@ -86,5 +89,5 @@ export function lambdaHandler(app: AppStart) {
     },
   };
 
-  return middy(invoke).use(injectLambdaContext(logger)).use(timeoutAsResponse);
+  return middy(invoke).use(timeoutAsResponse);
 }

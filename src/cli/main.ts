@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../config';
+import { logToStderr } from '../log';
 import { checkAwsRegion } from './aws-region';
-import { describeFailure, printJson, quietOnClosedPipe, reserveStdoutForJson } from './output';
+import { describeFailure, printJson, quietOnClosedPipe } from './output';
 
 /** `jira-token-proxy <command>`: every command loads only what it needs. */
 
@@ -30,7 +31,9 @@ const program = new Command('jira-token-proxy')
   .showHelpAfterError()
   .hook('preAction', async (_, command) => {
     json = Boolean(command.opts().json);
-    if (json) reserveStdoutForJson();
+    // stdout is the command's answer (one JSON document under --json); only `serve`, a server,
+    // writes its log lines there
+    if (command.name() !== 'serve') logToStderr();
     if (STORE_COMMANDS.has(command.name())) await checkAwsRegion(loadConfig());
   });
 

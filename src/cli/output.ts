@@ -3,23 +3,11 @@ import { whyNotBound } from './ports';
 
 /**
  * What the CLI writes where. stdout carries the command's answer and nothing else, so it can be
- * piped; prompts, warnings and the core's structured logs go to stderr.
+ * piped; prompts, warnings and the core's structured logs go to stderr (main.ts).
  */
-
-// The answer's own writer, taken before `--json` reroutes everything else on stdout.
-const answer = process.stdout.write.bind(process.stdout);
-
-/**
- * For `--json`: stdout holds exactly one JSON document. The core logs through Powertools, whose
- * console is bound to process.stdout with no option to choose the stream, so every other write
- * to stdout is sent to stderr instead.
- */
-export function reserveStdoutForJson(): void {
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-}
 
 export function printJson(value: unknown): void {
-  answer(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { logger, metric, registerSecret, setLogLevel } from '../../src/log';
+import { logger, metric, registerSecret, setLogLevel, withLogFields } from '../../src/log';
 
-/** Captures what the real logger writes (Powertools prints through its own Console on stdout/stderr). */
-function capture(run: () => void): string {
+/** Captures what the real logger writes (JSON lines on stdout and stderr). */
+function capture(run: () => void, streams: Record<string, string[]> = {}): string {
   const lines: string[] = [];
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const spies = (['stdout', 'stderr'] as const).map((name) =>
+    vi.spyOn(process[name], 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk).trim());
+      streams[name] = [...(streams[name] ?? []), String(chunk)];
       return true;
     }),
   );
@@ -27,14 +28,14 @@ describe('log redaction', () => {
     registerSecret(refresh);
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4IiwiZXhwIjoxfQ.c2lnbmF0dXJl';
     const out = capture(() => {
-      const l = logger.createChild();
+      const l = logger;
       l.info('refreshing', {
         refresh_token: 'plain-refresh-under-a-secret-key',
         headers: { Authorization: 'Bearer abc.def.ghi', Cookie: 'session=1' },
         clientSecret: 'client-secret-value',
         note: `token was ${refresh} and ${jwt}`,
       });
-      l.error('failed', new Error(`upstream said Bearer zzz-token-zzz and echoed ${refresh}`));
+      l.error('failed', { err: new Error(`upstream said Bearer zzz-token-zzz and echoed ${refresh}`) });
       l.warn(`message text with ${refresh}`);
     });
     expect(out).toContain('refreshing');
@@ -56,10 +57,89 @@ describe('log redaction', () => {
     setLogLevel('info');
     const out = capture(() => {
       metric('tokenFamilyDaysLeft', 42);
-      logger.createChild().info('request', { status: 200, endpoint: 'users' });
+      logger.info('request', { status: 200, endpoint: 'users' });
     });
     const lines = out.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.metric === 'tokenFamilyDaysLeft')?.value).toBe(42);
     expect(lines.find((l) => l.message === 'request')).toMatchObject({ status: 200, endpoint: 'users' });
+  });
+
+  it('writes one JSON line per entry: level for CloudWatch, severity for Cloud Logging', () => {
+    setLogLevel('info');
+    const streams: Record<string, string[]> = {};
+    capture(() => {
+      logger.debug('not at info');
+      logger.info('an info', { n: 1 });
+      logger.warn('a warning');
+      logger.error('an error');
+    }, streams);
+    const parse = (chunks: string[] = []) =>
+      chunks.map((c) => {
+        expect(c.endsWith('\n') && !c.slice(0, -1).includes('\n')).toBe(true);
+        return JSON.parse(c) as Record<string, unknown>;
+      });
+    expect(parse(streams.stdout)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        severity: 'INFO',
+        message: 'an info',
+        n: 1,
+        service: 'jira-token-proxy',
+      }),
+    ]);
+    expect(parse(streams.stderr).map((l) => [l.level, l.severity])).toEqual([
+      ['WARN', 'WARNING'],
+      ['ERROR', 'ERROR'],
+    ]);
+    expect(Date.parse(String(parse(streams.stdout)[0]?.timestamp))).not.toBeNaN();
+  });
+
+  it('writes an error with its name, code and causes, and nothing it holds', () => {
+    setLogLevel('error');
+    const cause = Object.assign(new Error('connect ECONNREFUSED'), {
+      code: 'ECONNREFUSED',
+      socket: { fd: 3 },
+    });
+    const out = capture(() => logger.error('store failed', { err: new Error('read failed', { cause }) }));
+    const line = JSON.parse(out) as { err: Record<string, unknown> & { cause: Record<string, unknown> } };
+    expect(line.err).toMatchObject({ name: 'Error', message: 'read failed' });
+    expect(line.err.cause).toMatchObject({ message: 'connect ECONNREFUSED', errorCode: 'ECONNREFUSED' });
+    expect(out).not.toContain('socket');
+  });
+
+  it('still writes the line when a field cannot be serialized', () => {
+    setLogLevel('info');
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    const out = capture(() => logger.info('with a loop', { loop }));
+    expect(JSON.parse(out)).toMatchObject({ message: 'with a loop', logError: expect.any(String) });
+  });
+
+  it('adds the invocation fields to every line inside it, across awaits', async () => {
+    setLogLevel('info');
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await withLogFields({ function_request_id: 'req-1' }, async () => {
+        await new Promise((r) => setImmediate(r));
+        logger.info('inside');
+      });
+      logger.info('outside');
+    } finally {
+      spy.mockRestore();
+    }
+    const [inside, outside] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(inside?.function_request_id).toBe('req-1');
+    expect(outside?.function_request_id).toBeUndefined();
+  });
+
+  it('keeps metrics at any level but silent', () => {
+    setLogLevel('error');
+    expect(capture(() => metric('tokenRefresh', 1))).toContain('"metric":"tokenRefresh"');
+    setLogLevel('silent');
+    expect(capture(() => metric('tokenRefresh', 1))).toBe('');
   });
 });
