@@ -73,7 +73,7 @@ export async function startBenchProxy(
     code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
     redirectUri,
   });
-  const rules = loadRules({ ruleSets: config.ruleSets }, SANDBOX_SITE.id);
+  const rules = await loadRules({ ruleSets: config.ruleSets }, SANDBOX_SITE.id);
   const { app } = buildRuntime({ config, store, rules, now: opts.now });
   const server = createHttpServer(app);
   const port = await listen(server, 0);

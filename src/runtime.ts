@@ -5,7 +5,7 @@ import { createHealth } from './health';
 import { setLogLevel } from './log';
 import { createProxy } from './proxy';
 import type { Rules } from './rules';
-import { loadConfiguredRules } from './rules/rules';
+import { loadRules } from './rules';
 import { saltLoader } from './salt';
 import { secretNames } from './secrets';
 import { openStore, type StoreLoaders } from './stores/open';
@@ -33,13 +33,16 @@ export async function createRuntime(
   store?: SecretStore,
 ): Promise<Runtime> {
   setLogLevel(config.logLevel);
-  const s = store ?? (await openStore(config, stores));
-  const rules = config.jiraCloudId
-    ? await loadConfiguredRules(
-        { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
-        config.jiraCloudId,
-      )
-    : undefined;
+  // Both load chunks of the function bundles: the store's SDK and the configured rule sets.
+  const [s, rules] = await Promise.all([
+    store ?? openStore(config, stores),
+    config.jiraCloudId
+      ? loadRules(
+          { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
+          config.jiraCloudId,
+        )
+      : undefined,
+  ]);
   return buildRuntime({ config, store: s, rules });
 }
 

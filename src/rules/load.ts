@@ -4,7 +4,7 @@ import { compileTransform } from '../transforms';
 import { type CompiledEndpoint, RuleProblem } from './compile';
 import { type At, compileDocument, where } from './document';
 import { RulesError } from './errors';
-import type { RulesDocument } from './schema';
+import { checkRulesDocument } from './schema';
 
 /** The endpoints of `RULES_FILE` or `RULES` (inline text), which replace the built-in sets. */
 export function compileCustomRules(src: { rulesFile?: string; rulesInline?: string }): CompiledEndpoint[] {
@@ -39,12 +39,7 @@ export function compileRulesText(text: string, source: string): CompiledEndpoint
   if (syntax) fail(syntax.pos[0], `not valid YAML or JSON: ${syntax.message.split('\n')[0]}`);
 
   try {
-    return compileDocument(
-      doc.toJS({ maxAliasCount: 100 }) as RulesDocument,
-      new Set(),
-      false,
-      compileTransform,
-    );
+    return compileDocument(checkRulesDocument(doc.toJS({ maxAliasCount: 100 })), new Set(), compileTransform);
   } catch (err) {
     if (!(err instanceof RuleProblem)) throw err;
     const offset = err.key === undefined ? nodeOffset(doc, err.at) : keyOffset(doc, err.at, err.key);

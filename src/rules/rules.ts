@@ -2,6 +2,7 @@ import { type CompiledEndpoint, RuleProblem, type TransformCompiler } from './co
 import { type Decision, decide } from './decide';
 import { compileDocument, where } from './document';
 import { RulesError } from './errors';
+import type { RulesDocument } from './schema';
 import { BUILT_IN_SETS } from './sets';
 import type { RuleSetName } from './sets/names';
 
@@ -44,16 +45,41 @@ export function createRules(endpoints: readonly CompiledEndpoint[], cloudId: str
   };
 }
 
-export function compileBuiltIns(
-  names: readonly RuleSetName[],
-  transforms?: TransformCompiler,
-): CompiledEndpoint[] {
+/**
+ * Compiles the rules once per cold start: `RULES_FILE` or `RULES` (inline text) when set, which
+ * replace the built-in sets; otherwise the `RULE_SET` list. What a source does not need is not
+ * loaded: the YAML parser and the schema check only for custom rules, a built-in set only when
+ * named, the transforms only for a set that has them (each is a chunk of the function bundles).
+ * Throws RulesError naming the source and line.
+ */
+export async function loadRules(src: RuleSetSource, cloudId: string): Promise<Rules> {
+  if (src.rulesFile || src.rulesInline)
+    return createRules((await import('./load')).compileCustomRules(src), cloudId);
+  const sets = await builtInSets(src.ruleSets);
+  const transformed = sets.some(([, doc]) => doc.endpoints.some((e) => e.transforms));
+  const transforms = transformed ? (await import('../transforms')).compileTransform : undefined;
+  return createRules(compileBuiltIns(sets, transforms), cloudId);
+}
+
+async function builtInSets(names: readonly RuleSetName[]): Promise<[RuleSetName, RulesDocument][]> {
   if (names.length === 0) throw new RulesError('RULE_SET: name at least one rule set');
+  return Promise.all(
+    names.map(async (name): Promise<[RuleSetName, RulesDocument]> => {
+      const load = Object.hasOwn(BUILT_IN_SETS, name) ? BUILT_IN_SETS[name] : undefined;
+      if (!load) throw new RulesError(`RULE_SET: the rule set ${name} is not built into this version`);
+      return [name, await load()];
+    }),
+  );
+}
+
+/** The built-in sets' endpoints; the sets are typed constants, checked by a test, not at run time. */
+function compileBuiltIns(
+  sets: readonly [RuleSetName, RulesDocument][],
+  transforms: TransformCompiler | undefined,
+): CompiledEndpoint[] {
   const owner = new Map<string, RuleSetName>();
   const endpoints: CompiledEndpoint[] = [];
-  for (const name of names) {
-    const doc = BUILT_IN_SETS[name];
-    if (!doc) throw new RulesError(`RULE_SET: the rule set ${name} is not built into this version`);
+  for (const [name, doc] of sets) {
     for (const { id } of doc.endpoints) {
       const other = owner.get(id);
       if (other) {
@@ -62,23 +88,11 @@ export function compileBuiltIns(
       owner.set(id, name);
     }
     try {
-      endpoints.push(...compileDocument(doc, new Set(), true, transforms));
+      endpoints.push(...compileDocument(doc, new Set(), transforms));
     } catch (err) {
       if (!(err instanceof RuleProblem)) throw err;
       throw new RulesError(`RULE_SET ${name}: ${where(err.at)}${err.message}`);
     }
   }
   return endpoints;
-}
-
-/**
- * `loadRules` for a cold start: the built-in sets without the YAML parser, which is loaded (its own
- * chunk in the function bundles) only when RULES_FILE or RULES replace them.
- */
-export async function loadConfiguredRules(src: RuleSetSource, cloudId: string): Promise<Rules> {
-  if (src.rulesFile || src.rulesInline)
-    return createRules((await import('./load')).compileCustomRules(src), cloudId);
-  const transformed = src.ruleSets.some((name) => BUILT_IN_SETS[name]?.endpoints.some((e) => e.transforms));
-  const transforms = transformed ? (await import('../transforms')).compileTransform : undefined;
-  return createRules(compileBuiltIns(src.ruleSets, transforms), cloudId);
 }

@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { RuleProblem } from './compile';
 
 /** The rules document as written in a rules file (YAML or JSON) or a built-in set. */
 
@@ -12,68 +13,68 @@ export type Method = (typeof METHODS)[number];
 /** zod/mini loads no locale: messages the schema does not set come from the English one. */
 export const english = en().localeError;
 
-// The schema is built on first use: only a custom rules file is checked against it (the built-in
-// sets are trusted constants), and building it was a measurable part of every cold import.
-function buildSchema() {
-  const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
+// Only custom rules (RULES_FILE, RULES) are checked against it, so zod loads with them: the
+// built-in sets are typed constants, checked by test/rules/built-in-sets.test.ts.
+const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
 
-  const scope = pattern(/^[A-Za-z0-9:._-]{1,100}$/, 'must be an OAuth scope such as read:jira-work');
+const scope = pattern(/^[A-Za-z0-9:._-]{1,100}$/, 'must be an OAuth scope such as read:jira-work');
 
-  const queryParam = z.union(
-    [
-      z.null(),
-      z.string(),
-      z.strictObject({ pattern: z.optional(z.nullable(z.string())), multiple: z.optional(z.boolean()) }),
-    ],
-    { error: 'must be null (any value), a regular expression, or { pattern, multiple }' },
+const queryParam = z.union(
+  [
+    z.null(),
+    z.string(),
+    z.strictObject({ pattern: z.optional(z.nullable(z.string())), multiple: z.optional(z.boolean()) }),
+  ],
+  { error: 'must be null (any value), a regular expression, or { pattern, multiple }' },
+);
+
+const endpoint = z
+  .strictObject({
+    id: pattern(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'),
+    description: z.optional(z.string()),
+    path: z.optional(z.string()),
+    pathRegex: z.optional(z.string()),
+    params: z.optional(z.record(z.string(), z.string())),
+    methods: z.optional(
+      z.array(z.enum(METHODS, { error: `must be one of ${METHODS.join(', ')}` })).check(z.minLength(1)),
+    ),
+    query: z.optional(
+      z.record(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain parameter name'), queryParam),
+    ),
+    scopes: z.optional(
+      z.array(z.array(scope).check(z.minLength(1, 'an alternative needs at least one scope'))),
+    ),
+    transforms: z.optional(
+      z.strictObject({
+        redact: z.optional(z.array(z.string())),
+        pseudonymize: z.optional(z.array(z.string())),
+        responseSchema: z.optional(z.unknown()),
+      }),
+    ),
+  })
+  .check(
+    z.refine((e) => (e.path === undefined) !== (e.pathRegex === undefined), {
+      message: 'needs exactly one of path or pathRegex',
+    }),
   );
 
-  const endpoint = z
-    .strictObject({
-      id: pattern(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'),
-      description: z.optional(z.string()),
-      path: z.optional(z.string()),
-      pathRegex: z.optional(z.string()),
-      params: z.optional(z.record(z.string(), z.string())),
-      methods: z.optional(
-        z.array(z.enum(METHODS, { error: `must be one of ${METHODS.join(', ')}` })).check(z.minLength(1)),
-      ),
-      query: z.optional(
-        z.record(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain parameter name'), queryParam),
-      ),
-      scopes: z.optional(
-        z.array(z.array(scope).check(z.minLength(1, 'an alternative needs at least one scope'))),
-      ),
-      transforms: z.optional(
-        z.strictObject({
-          redact: z.optional(z.array(z.string())),
-          pseudonymize: z.optional(z.array(z.string())),
-          responseSchema: z.optional(z.unknown()),
-        }),
-      ),
-    })
-    .check(
-      z.refine((e) => (e.path === undefined) !== (e.pathRegex === undefined), {
-        message: 'needs exactly one of path or pathRegex',
-      }),
-    );
+export const rulesDocument = z.strictObject({
+  endpoints: z.array(endpoint).check(z.minLength(1, 'needs at least one endpoint')),
+});
 
-  const document = z.strictObject({
-    endpoints: z.array(endpoint).check(z.minLength(1, 'needs at least one endpoint')),
-  });
-  return { document, endpoint };
+export type RulesDocument = z.input<typeof rulesDocument>;
+export type EndpointRule = z.output<typeof endpoint>;
+
+/** A parsed rules file as a checked document; a problem carries the document path to it. */
+export function checkRulesDocument(input: unknown): z.output<typeof rulesDocument> {
+  // one parse per document: compiling zod's JIT parser for it would cost more than it saves
+  const parsed = rulesDocument.safeParse(input, { error: english, jitless: true });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at = (issue?.path ?? []) as (string | number)[];
+  if (issue?.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    throw new RuleProblem(at, `unknown key ${JSON.stringify(key)}`, key);
+  }
+  throw new RuleProblem(at, issue?.message ?? 'invalid');
 }
-
-type Schema = ReturnType<typeof buildSchema>;
-let built: Schema | undefined;
-
-/** The rules document's schema, as zod's `safeParse`. */
-export const rulesDocument = {
-  safeParse(input: unknown, params?: Parameters<Schema['document']['safeParse']>[1]) {
-    built ??= buildSchema();
-    return built.document.safeParse(input, params);
-  },
-};
-
-export type RulesDocument = z.input<Schema['document']>;
-export type EndpointRule = z.output<Schema['endpoint']>;

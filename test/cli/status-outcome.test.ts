@@ -53,7 +53,7 @@ async function proxyRequest(store: SecretStore, file: string) {
   const { app } = buildRuntime({
     config,
     store,
-    rules: loadRules({ ruleSets: ['jira-cloud'] }, SANDBOX_SITE.id),
+    rules: await loadRules({ ruleSets: ['jira-cloud'] }, SANDBOX_SITE.id),
     now: clock.now,
   });
   try {

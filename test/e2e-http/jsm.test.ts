@@ -81,8 +81,8 @@ async function call(proxy: TestProxy, target: string, method = 'GET') {
 }
 
 describe('jira-service-management through serve', () => {
-  it('covers every endpoint of the set', () => {
-    const set = loadRules({ ruleSets: ['jira-service-management'] }, SANDBOX_SITE.id);
+  it('covers every endpoint of the set', async () => {
+    const set = await loadRules({ ruleSets: ['jira-service-management'] }, SANDBOX_SITE.id);
     expect(CASES.map(([id]) => id)).toEqual(set.endpoints.map((e) => e.id));
   });
 

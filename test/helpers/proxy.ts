@@ -95,7 +95,7 @@ export async function startProxy(
   const config = sandboxConfig(sandbox, join(dir, 'secrets.json'), opts.env);
   const store = new InstrumentedStore(new FileStore({ path: config.secretFile }));
   if (opts.seed !== false) await seedFamily(sandbox, store, config, opts.scopes);
-  const rules = loadRules(
+  const rules = await loadRules(
     { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
     SANDBOX_SITE.id,
   );

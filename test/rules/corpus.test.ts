@@ -3,7 +3,7 @@ import { loadRules } from '../../src/rules';
 import { canonicalise } from '../../src/rules/canonical';
 import { CLOUD_ID, fill, HOSTILE, LEGITIMATE } from './corpus';
 
-const rules = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+const rules = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
 const ALL_SCOPES = new Set(rules.endpoints.flatMap((e) => e.scopes.flat()));
 const GRANTS: [string, ReadonlySet<string> | undefined][] = [
   ['scopes unknown', undefined],

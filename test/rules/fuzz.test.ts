@@ -9,7 +9,7 @@ import { CLOUD_ID, fill, LEGITIMATE, OTHER_CLOUD_ID } from './corpus';
  * rebuilt from canonical parts, and stable when decided again.
  */
 
-const rules = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+const rules = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
 
 // An oracle written independently of the rules engine: the built-in endpoints and their parameters.
 const SITE = `/ex/jira/${CLOUD_ID}/rest/api`;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadRules, RulesError } from '../../src/rules';
 import { CLOUD_ID } from './corpus';
 
-const jsm = loadRules({ ruleSets: ['jira-service-management'] }, CLOUD_ID);
-const pseudonymized = loadRules({ ruleSets: ['jira-service-management-pseudonymized'] }, CLOUD_ID);
+const jsm = await loadRules({ ruleSets: ['jira-service-management'] }, CLOUD_ID);
+const pseudonymized = await loadRules({ ruleSets: ['jira-service-management-pseudonymized'] }, CLOUD_ID);
 const granted = (...scopes: string[]) => new Set(scopes);
 const CLASSIC = granted('read:servicedesk-request', 'manage:servicedesk-customer');
 
@@ -131,16 +131,20 @@ describe('jira-service-management', () => {
 });
 
 describe('combining sets', () => {
-  it('combines with either Jira Cloud set; the two Service Management sets exclude each other', () => {
-    const both = loadRules({ ruleSets: ['jira-cloud', 'jira-service-management-pseudonymized'] }, CLOUD_ID);
+  it('combines with either Jira Cloud set; the two Service Management sets exclude each other', async () => {
+    const both = await loadRules(
+      { ruleSets: ['jira-cloud', 'jira-service-management-pseudonymized'] },
+      CLOUD_ID,
+    );
     expect(both.decide('GET', '/rest/api/3/users', undefined).ok).toBe(true);
     expect(both.decide('GET', '/rest/servicedeskapi/request', undefined)).toMatchObject({ ok: true });
     expect(
-      loadRules({ ruleSets: ['jira-cloud-pseudonymized', 'jira-service-management'] }, CLOUD_ID).endpoints,
+      (await loadRules({ ruleSets: ['jira-cloud-pseudonymized', 'jira-service-management'] }, CLOUD_ID))
+        .endpoints,
     ).toHaveLength(11 + 13);
-    expect(() =>
+    await expect(
       loadRules({ ruleSets: ['jira-service-management', 'jira-service-management-pseudonymized'] }, CLOUD_ID),
-    ).toThrow(RulesError);
+    ).rejects.toThrow(RulesError);
   });
 });
 

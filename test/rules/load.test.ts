@@ -18,10 +18,10 @@ function file(text: string, ext = 'yaml'): string {
 
 const load = (rulesFile: string) => loadRules({ rulesFile, ruleSets: ['jira-cloud'] }, CLOUD_ID);
 
-function loadError(text: string, ext = 'yaml'): { path: string; message: string } {
+async function loadError(text: string, ext = 'yaml'): Promise<{ path: string; message: string }> {
   const path = file(text, ext);
   try {
-    load(path);
+    await load(path);
   } catch (err) {
     expect(err).toBeInstanceOf(RulesError);
     return { path, message: (err as Error).message };
@@ -48,10 +48,12 @@ endpoints:
       expand: { pattern: 'a|b', multiple: true }
 `;
 
-describe('custom rules file', () => {
-  const rules = load(file(CUSTOM));
+const customRules = await load(file(CUSTOM));
 
-  it('replaces the built-in set', () => {
+describe('custom rules file', () => {
+  const rules = customRules;
+
+  it('replaces the built-in set', async () => {
     expect(rules.endpoints.map((e) => e.id)).toEqual(['users', 'comments', 'properties']);
     expect(rules.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({ ok: false, status: 403 });
     expect(rules.endpoints[1]).toMatchObject({
@@ -61,7 +63,7 @@ describe('custom rules file', () => {
     });
   });
 
-  it('applies params, patterns (whole value), null patterns, regex paths, methods and repeats', () => {
+  it('applies params, patterns (whole value), null patterns, regex paths, methods and repeats', async () => {
     expect(rules.decide('GET', '/rest/api/3/users?startAt=10&maxResults=anything', undefined)).toMatchObject({
       ok: true,
       upstreamQuery: '?startAt=10&maxResults=anything',
@@ -84,14 +86,14 @@ describe('custom rules file', () => {
     expect(rules.decide('GET', '/rest/api/3/issue/K-9/properties?expand=c', undefined).ok).toBe(false);
   });
 
-  it('reads JSON (tab-indented too) and inline RULES text', () => {
+  it('reads JSON (tab-indented too) and inline RULES text', async () => {
     const json = JSON.stringify(
       { endpoints: [{ id: 'me', path: '/rest/api/3/myself', scopes: [['read:jira-user']] }] },
       null,
       '\t',
     );
-    expect(load(file(json, 'json')).endpoints.map((e) => e.id)).toEqual(['me']);
-    const inline = loadRules({ rulesInline: json, ruleSets: ['jira-cloud'] }, CLOUD_ID);
+    expect((await load(file(json, 'json'))).endpoints.map((e) => e.id)).toEqual(['me']);
+    const inline = await loadRules({ rulesInline: json, ruleSets: ['jira-cloud'] }, CLOUD_ID);
     expect(inline.decide('GET', '/rest/api/3/myself', undefined)).toMatchObject({
       ok: true,
       endpointId: 'me',
@@ -100,11 +102,11 @@ describe('custom rules file', () => {
 });
 
 describe('the example in docs/RULES.md', () => {
-  it('loads and means what the doc says', () => {
+  it('loads and means what the doc says', async () => {
     const doc = readFileSync(new URL('../../docs/RULES.md', import.meta.url), 'utf8');
     const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(example).toBeDefined();
-    const rules = load(file(example as string));
+    const rules = await load(file(example as string));
     expect(rules.endpoints.map((e) => [e.id, e.transformed])).toEqual([
       ['users', false],
       ['issue-comments', true],
@@ -122,33 +124,33 @@ describe('the example in docs/RULES.md', () => {
 });
 
 describe('rules file errors name the file and the line', () => {
-  it('bad YAML', () => {
-    const { path, message } = loadError('endpoints:\n  - id: a\n    path: [unclosed\n');
+  it('bad YAML', async () => {
+    const { path, message } = await loadError('endpoints:\n  - id: a\n    path: [unclosed\n');
     expect(message).toMatch(new RegExp(`^${reEscape(path)}:\\d+: not valid YAML or JSON`));
   });
 
-  it('bad JSON', () => {
-    const { path, message } = loadError(
+  it('bad JSON', async () => {
+    const { path, message } = await loadError(
       '{\n  "endpoints": [\n    {"id": "a", "path": "/rest/x"},,\n  ]\n}',
       'json',
     );
     expect(message).toMatch(new RegExp(`^${reEscape(path)}:3: not valid YAML or JSON`));
   });
 
-  it('duplicate key', () => {
-    const { path, message } = loadError('endpoints:\n  - id: a\n    id: b\n    path: /rest/a\n');
+  it('duplicate key', async () => {
+    const { path, message } = await loadError('endpoints:\n  - id: a\n    id: b\n    path: /rest/a\n');
     expect(message).toMatch(new RegExp(`^${reEscape(path)}:3: not valid YAML or JSON: .*unique`));
   });
 
-  it('unknown key', () => {
-    const { path, message } = loadError(
+  it('unknown key', async () => {
+    const { path, message } = await loadError(
       'endpoints:\n  - id: a\n    path: /rest/a\n  - id: b\n    path: /rest/b\n    method: [GET]\n',
     );
     expect(message).toBe(`${path}:6: endpoints[1]: unknown key "method"`);
   });
 
-  it('bad regex in a path parameter', () => {
-    const { path, message } = loadError(
+  it('bad regex in a path parameter', async () => {
+    const { path, message } = await loadError(
       "endpoints:\n  - id: a\n    path: /rest/api/{version}/users\n    params:\n      version: '[23'\n",
     );
     expect(message).toMatch(
@@ -156,19 +158,19 @@ describe('rules file errors name the file and the line', () => {
     );
   });
 
-  it('bad regex in a query pattern and in pathRegex', () => {
-    const q = loadError("endpoints:\n  - id: a\n    path: /rest/a\n    query:\n      x: '(+'\n");
+  it('bad regex in a query pattern and in pathRegex', async () => {
+    const q = await loadError("endpoints:\n  - id: a\n    path: /rest/a\n    query:\n      x: '(+'\n");
     expect(q.message).toMatch(
       new RegExp(`^${reEscape(q.path)}:5: endpoints\\[0\\]\\.query\\.x: invalid regular`),
     );
-    const p = loadError("endpoints:\n  - id: a\n    pathRegex: '^/rest/(a$'\n");
+    const p = await loadError("endpoints:\n  - id: a\n    pathRegex: '^/rest/(a$'\n");
     expect(p.message).toMatch(
       new RegExp(`^${reEscape(p.path)}:3: endpoints\\[0\\]\\.pathRegex: invalid regular`),
     );
   });
 
-  it('missing path', () => {
-    const { path, message } = loadError(
+  it('missing path', async () => {
+    const { path, message } = await loadError(
       'endpoints:\n  - id: a\n    path: /rest/a\n  - id: b\n    methods: [GET]\n',
     );
     expect(message).toBe(`${path}:4: endpoints[1]: needs exactly one of path or pathRegex`);
@@ -199,37 +201,37 @@ describe('rules file errors name the file and the line', () => {
       'path: /rest/a\n    transforms: { redact: ["$..["] }',
       ':4: endpoints[0].transforms: ',
     ],
-  ])('%s', (_name, body, expected) => {
-    const { path, message } = loadError(`endpoints:\n  - id: a\n    ${body}\n`);
+  ])('%s', async (_name, body, expected) => {
+    const { path, message } = await loadError(`endpoints:\n  - id: a\n    ${body}\n`);
     expect(message.startsWith(`${path}${expected}`), message).toBe(true);
   });
 
-  it('an id used twice', () => {
-    const { path, message } = loadError(
+  it('an id used twice', async () => {
+    const { path, message } = await loadError(
       'endpoints:\n  - id: a\n    path: /rest/a\n  - id: a\n    path: /rest/b\n',
     );
     expect(message).toBe(`${path}:4: endpoints[1].id: endpoint id a is used twice`);
   });
 
-  it('no endpoints, and a missing file', () => {
-    const { path, message } = loadError('endpoints: []\n');
+  it('no endpoints, and a missing file', async () => {
+    const { path, message } = await loadError('endpoints: []\n');
     expect(message).toBe(`${path}:1: endpoints: needs at least one endpoint`);
-    expect(() => load(join(dir, 'absent.yaml'))).toThrow(
+    await expect(load(join(dir, 'absent.yaml'))).rejects.toThrow(
       /^RULES_FILE .*absent\.yaml: cannot read it \(ENOENT\)$/,
     );
   });
 
-  it('inline RULES are named RULES', () => {
-    expect(() => loadRules({ rulesInline: 'endpoints:\n  - id: A\n', ruleSets: [] }, CLOUD_ID)).toThrow(
-      /^RULES:2: endpoints\[0\]\.id: must be lower-case/,
-    );
+  it('inline RULES are named RULES', async () => {
+    await expect(
+      loadRules({ rulesInline: 'endpoints:\n  - id: A\n', ruleSets: [] }, CLOUD_ID),
+    ).rejects.toThrow(/^RULES:2: endpoints\[0\]\.id: must be lower-case/);
   });
 });
 
 describe('built-in sets', () => {
-  it('jira-cloud-pseudonymized has the same endpoints, each transformed', () => {
-    const plain = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
-    const pseudo = loadRules({ ruleSets: ['jira-cloud-pseudonymized'] }, CLOUD_ID);
+  it('jira-cloud-pseudonymized has the same endpoints, each transformed', async () => {
+    const plain = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+    const pseudo = await loadRules({ ruleSets: ['jira-cloud-pseudonymized'] }, CLOUD_ID);
     expect(pseudo.endpoints.map(({ transformed, ...e }) => e)).toEqual(
       plain.endpoints.map(({ transformed, ...e }) => e),
     );
@@ -239,19 +241,21 @@ describe('built-in sets', () => {
     expect(d.ok && d.transform).toBeTruthy();
   });
 
-  it('refuses sets that are not built in, and two sets defining one endpoint', () => {
+  it('refuses sets that are not built in, and two sets defining one endpoint', async () => {
     // every name config accepts is built in now: a name from a newer config stands in
     const newer = 'jira-future' as RuleSetName;
-    expect(() => loadRules({ ruleSets: [newer] }, CLOUD_ID)).toThrow(
+    await expect(loadRules({ ruleSets: [newer] }, CLOUD_ID)).rejects.toThrow(
       'RULE_SET: the rule set jira-future is not built into this version',
     );
-    expect(() => loadRules({ ruleSets: ['jira-cloud', 'jira-cloud-pseudonymized'] }, CLOUD_ID)).toThrow(
+    await expect(
+      loadRules({ ruleSets: ['jira-cloud', 'jira-cloud-pseudonymized'] }, CLOUD_ID),
+    ).rejects.toThrow(
       'RULE_SET: jira-cloud and jira-cloud-pseudonymized both define the endpoint users; choose one',
     );
   });
 
-  it('matches the configured cloud id case-insensitively and sends it lower-case', () => {
-    const rules = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID.toUpperCase());
+  it('matches the configured cloud id case-insensitively and sends it lower-case', async () => {
+    const rules = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID.toUpperCase());
     expect(rules.decide('GET', `/ex/jira/${CLOUD_ID}/rest/api/3/myself`, undefined)).toMatchObject({
       ok: true,
       upstreamPath: `/ex/jira/${CLOUD_ID}/rest/api/3/myself`,

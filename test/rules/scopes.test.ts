@@ -3,7 +3,7 @@ import { loadRules } from '../../src/rules';
 import { DEFAULT_SCOPES } from '../../src/tokens/scopes';
 import { CLOUD_ID, fill, LEGITIMATE } from './corpus';
 
-const rules = loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+const rules = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
 const granted = (...scopes: string[]) => new Set(scopes);
 
 describe('scope-limited endpoints', () => {

@@ -240,7 +240,7 @@ describe('token lifecycle', () => {
     const { app } = buildRuntime({
       config: p.config,
       store: p.store,
-      rules: loadRules({ ruleSets: ['jira-cloud'] }, SANDBOX_SITE.id),
+      rules: await loadRules({ ruleSets: ['jira-cloud'] }, SANDBOX_SITE.id),
     });
     try {
       resetCounts(p);
