@@ -44,38 +44,73 @@ const CLIENT_CONFIG = {
   },
 };
 
-/**
- * The Secret Manager client with the proxy's deadlines and retries: Google's gRPC transport and
- * Application Default Credentials, or, given `SECRET_MANAGER_EMULATOR_HOST`, plain-HTTP REST to
- * that host without credentials.
- */
-export function secretManagerClient(emulatorHost?: string): SecretManagerServiceClient {
-  const transport = emulatorHost ? emulatorOptions(emulatorHost) : {};
-  return new SecretManagerServiceClient({ ...transport, clientConfig: CLIENT_CONFIG });
+/** Where the client talks to, and as whom. */
+export interface SecretManagerTarget {
+  /** `host:port` spoken to over plain HTTP (an emulator); unset: Google's endpoint over HTTPS. */
+  host?: string;
+  /**
+   * Set: Application Default Credentials, for this project (given, so ADC does not go looking for
+   * one). Unset: no credentials at all, and no ADC lookup either (an emulator).
+   */
+  adcProject?: string;
 }
 
 /**
- * The REST transport pointed at `host:port` over plain HTTP, with an auth client that adds no
- * credentials and never looks any up (no ADC files, no metadata server). Its transport hands
- * every HTTP status back to google-gax, which decodes Google's JSON errors into status codes,
- * and enforces the per-request timeout that the REST transport itself does not.
+ * The Secret Manager client with the proxy's deadlines and retries, on Google's REST transport
+ * (google-gax's `fallback`) rather than gRPC: the gRPC client loads and builds its service
+ * definitions when constructed, which made it about 130 ms slower to build in a cold start
+ * (docs/PERFORMANCE.md), and REST is the transport the tests speak to the loopback server.
+ *
+ * Either way, the auth client's transport hands every HTTP status back to google-gax, which
+ * decodes Google's JSON errors into status codes (a throwing transport would surface a bare HTTP
+ * error instead), and enforces the per-request timeout that the REST transport itself does not.
  */
-function emulatorOptions(emulatorHost: string): ClientOptions {
-  const colon = emulatorHost.lastIndexOf(':');
-  const port = Number(emulatorHost.slice(colon + 1));
+export function secretManagerClient(target: SecretManagerTarget): SecretManagerServiceClient {
+  const transport = { transporterOptions: { validateStatus: () => true, timeout: RPC_TIMEOUT_MS } };
+  // google-gax's own google-auth-library: importing the top-level package would put a second copy
+  // of it (about 100 KB) in the function bundle's cold import.
+  const authClient = target.adcProject
+    ? new AdcClient(target.adcProject, transport)
+    : new googleAuthLibrary.PassThroughClient(transport);
+  return new SecretManagerServiceClient({
+    fallback: true,
+    ...(target.host ? plainHttp(target.host) : {}),
+    authClient,
+    clientConfig: CLIENT_CONFIG,
+  });
+}
+
+/**
+ * Application Default Credentials (on Cloud Run: the metadata server) on the status-returning
+ * transport above. ADC's own clients fetch their tokens on their own transports, untouched:
+ * only the Secret Manager calls go through this one.
+ */
+class AdcClient extends googleAuthLibrary.PassThroughClient {
+  readonly #adc: InstanceType<typeof googleAuthLibrary.GoogleAuth>;
+
+  constructor(
+    projectId: string,
+    options: ConstructorParameters<typeof googleAuthLibrary.PassThroughClient>[0],
+  ) {
+    super(options);
+    this.#adc = new googleAuthLibrary.GoogleAuth({
+      projectId,
+      scopes: 'https://www.googleapis.com/auth/cloud-platform',
+    });
+  }
+
+  override async request<T>(opts: googleAuthLibrary.gaxios.GaxiosOptions) {
+    const headers = new Headers(opts.headers);
+    for (const [name, value] of await this.#adc.getRequestHeaders(String(opts.url))) headers.set(name, value);
+    return super.request<T>({ ...opts, headers });
+  }
+}
+
+function plainHttp(host: string): ClientOptions {
+  const colon = host.lastIndexOf(':');
+  const port = Number(host.slice(colon + 1));
   if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
     throw new StoreError('invalid', `${STORE}: SECRET_MANAGER_EMULATOR_HOST must be host:port`);
   }
-  // google-gax's own google-auth-library: importing the top-level package would put a second copy
-  // of it (about 100 KB) in the function bundle's cold import, for a path only tests take.
-  const authClient = new googleAuthLibrary.PassThroughClient({
-    transporterOptions: { validateStatus: () => true, timeout: RPC_TIMEOUT_MS },
-  });
-  return {
-    fallback: true,
-    protocol: 'http',
-    apiEndpoint: emulatorHost.slice(0, colon),
-    port,
-    authClient,
-  };
+  return { protocol: 'http', apiEndpoint: host.slice(0, colon), port };
 }

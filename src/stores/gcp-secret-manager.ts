@@ -39,7 +39,9 @@ export class GcpSecretManagerStore implements SecretStore {
   constructor(opts: { project: string; emulatorHost?: string; keepVersions?: number }) {
     this.project = opts.project;
     this.keep = Math.max(1, Math.floor(opts.keepVersions ?? 3));
-    this.client = secretManagerClient(opts.emulatorHost);
+    this.client = secretManagerClient(
+      opts.emulatorHost ? { host: opts.emulatorHost } : { adcProject: opts.project },
+    );
     this.description = opts.emulatorHost
       ? `${STORE}:${opts.project}@http://${opts.emulatorHost}`
       : `${STORE}:${opts.project}`;

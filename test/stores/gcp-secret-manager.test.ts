@@ -409,7 +409,7 @@ describe('gcp-secret-manager: emulator transport', () => {
     expect(metadataHits).toBe(0);
   });
 
-  it('the production client (gRPC, ADC) is built without any network call until used', async () => {
+  it('the production client (REST, ADC) is built without any network call until used', async () => {
     const store = new GcpSecretManagerStore({ project: PROJECT });
     expect(store.description).toBe(`gcp-secret-manager:${PROJECT}`);
     await store.close();
