@@ -60,7 +60,10 @@ export function awsErrorName(err: unknown): string | undefined {
 export function awsStoreError(store: string, action: string, subject: string, err: unknown): StoreError {
   const name = awsErrorName(err) ?? 'Error';
   const status = (err as SdkErrorShape | null)?.$metadata?.httpStatusCode;
-  const what = status === undefined ? name : `${name}, HTTP ${status}`;
+  // A failure below HTTP is a plain Node error: its code (ECONNREFUSED, ENOTFOUND...) says what.
+  const code = (err as { code?: unknown } | null)?.code;
+  const label = name === 'Error' && typeof code === 'string' ? code : name;
+  const what = status === undefined ? label : `${label}, HTTP ${status}`;
   const kms = KMS_REFUSED[name];
   if (DENIED.has(name) || kms) {
     return new StoreError(

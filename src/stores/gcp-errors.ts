@@ -49,9 +49,24 @@ export function gcpStoreError(err: unknown, permission: string, name: string, pr
     );
   }
   if (code === undefined || TRANSIENT.has(code)) {
-    return new StoreError('unavailable', `${STORE}: Secret Manager unavailable for ${where}`, { cause: err });
+    return new StoreError(
+      'unavailable',
+      `${STORE}: Secret Manager unavailable for ${where} (${reason(err)})`,
+      {
+        cause: err,
+      },
+    );
   }
-  return new StoreError('invalid', `${STORE}: Secret Manager refused ${where} (status ${code})`, {
+  return new StoreError('invalid', `${STORE}: Secret Manager refused ${where} (${reason(err)})`, {
     cause: err,
   });
+}
+
+/** What went wrong, in words safe to log: Google's status name, or the network error's code. */
+function reason(err: unknown): string {
+  const code = statusOf(err);
+  if (code !== undefined) return Status[code];
+  const { code: netCode, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  if (typeof netCode === 'string') return netCode;
+  return typeof name === 'string' ? name : 'error';
 }

@@ -249,6 +249,8 @@ describe('aws-ssm: failures', () => {
     try {
       const err = await failure(offline.read(['T_CLIENT_ID']));
       expect(err.kind).toBe('unavailable');
+      // The Node error's code, not a bare "Error": on-call sees why.
+      expect(err.message).toBe('aws-ssm: ssm:GetParameters on T_CLIENT_ID is unavailable (ECONNREFUSED)');
     } finally {
       restore();
     }

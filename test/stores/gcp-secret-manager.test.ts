@@ -317,9 +317,15 @@ describe('gcp-secret-manager: writes', () => {
       server.failNext('addSecretVersion', { status });
       const transient = await rejection(store.write('T_REFRESH_TOKEN', 'v'));
       expect([status, transient.kind, transient.retryable]).toEqual([status, 'unavailable', true]);
+      expect(transient.message).toBe(
+        `gcp-secret-manager: Secret Manager unavailable for secretmanager.versions.add on T_REFRESH_TOKEN in project ${PROJECT} (${status})`,
+      );
     }
     server.failNext('addSecretVersion', { drop: true });
-    expect((await rejection(store.write('T_REFRESH_TOKEN', 'v'))).kind).toBe('unavailable');
+    const dropped = await rejection(store.write('T_REFRESH_TOKEN', 'v'));
+    expect(dropped.kind).toBe('unavailable');
+    // The network error's code, not a bare "Error": on-call sees why.
+    expect(dropped.message).toMatch(/ \((ECONNRESET|UND_ERR_SOCKET|ECONNREFUSED|EPIPE)\)$/);
     // Writes are not retried (a lost answer would otherwise add a second version).
     expect(rpcs().filter((r) => r === 'addSecretVersion').length).toBe(7);
   });
