@@ -58,7 +58,7 @@ export interface SecretManagerTarget {
 /**
  * The Secret Manager client with the proxy's deadlines and retries, on Google's REST transport
  * (google-gax's `fallback`) rather than gRPC: the gRPC client loads and builds its service
- * definitions when constructed, which made it about 130 ms slower to build in a cold start
+ * definitions when constructed, which made it about 65 ms (a quarter) slower to build in a cold start
  * (docs/PERFORMANCE.md), and REST is the transport the tests speak to the loopback server.
  *
  * Either way, the auth client's transport hands every HTTP status back to google-gax, which
