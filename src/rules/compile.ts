@@ -1,4 +1,5 @@
 import type { CompiledTransform, ResponseSchema, TransformSpec } from '../transforms';
+import { RuleProblem } from './errors';
 import type { EndpointRule, Method } from './schema';
 
 /** One endpoint rule, compiled once per cold start into what `decide` needs per request. */
@@ -21,18 +22,6 @@ export type Segment = { literal: string } | { param: string; pattern: RegExp | n
 export interface QueryRule {
   pattern: RegExp | null;
   multiple: boolean;
-}
-
-/** A problem in one rule, with the document path to it (for the line number). */
-export class RuleProblem extends Error {
-  constructor(
-    readonly at: (string | number)[],
-    message: string,
-    /** set when the fault is a key itself (an unknown key) rather than its value */
-    readonly key?: string,
-  ) {
-    super(message);
-  }
 }
 
 const LITERAL = /^[A-Za-z0-9._~:@-]+$/;

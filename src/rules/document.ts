@@ -1,4 +1,5 @@
-import { type CompiledEndpoint, compileEndpoint, RuleProblem, type TransformCompiler } from './compile';
+import { type CompiledEndpoint, compileEndpoint, type TransformCompiler } from './compile';
+import { RuleProblem } from './errors';
 import type { RulesDocument } from './schema';
 
 /**

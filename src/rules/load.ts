@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { compileTransform } from '../transforms';
-import { type CompiledEndpoint, RuleProblem } from './compile';
+import type { CompiledEndpoint } from './compile';
 import { type At, compileDocument, where } from './document';
-import { RulesError } from './errors';
+import { RuleProblem, RulesError } from './errors';
 import { checkRulesDocument } from './schema';
 
 /** The endpoints of `RULES_FILE` or `RULES` (inline text), which replace the built-in sets. */

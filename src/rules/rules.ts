@@ -1,7 +1,7 @@
-import { type CompiledEndpoint, RuleProblem, type TransformCompiler } from './compile';
+import type { CompiledEndpoint, TransformCompiler } from './compile';
 import { type Decision, decide } from './decide';
 import { compileDocument, where } from './document';
-import { RulesError } from './errors';
+import { RuleProblem, RulesError } from './errors';
 import type { RulesDocument } from './schema';
 import { BUILT_IN_SETS } from './sets';
 import type { RuleSetName } from './sets/names';

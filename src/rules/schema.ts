@@ -1,6 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { RuleProblem } from './compile';
+import { RuleProblem } from './errors';
 
 /** The rules document as written in a rules file (YAML or JSON) or a built-in set. */
 
