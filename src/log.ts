@@ -38,10 +38,12 @@ export function scrub(text: string): string {
 
 /** An error as fields: its own text, scrubbed, and its causes; never the objects it holds. */
 function errorFields(err: Error, depth = 0): Record<string, unknown> {
-  const { code, status } = err as { code?: unknown; status?: unknown };
+  const { code, status, $metadata } = err as { code?: unknown; status?: unknown; $metadata?: unknown };
   return {
     name: err.name,
     message: err.message,
+    // the AWS SDK's: the service's request id and the attempts made, for a support case
+    $metadata: typeof $metadata === 'object' ? $metadata : undefined,
     // not `code`: that key is redacted (an OAuth authorization code travels under it)
     errorCode: typeof code === 'string' || typeof code === 'number' ? code : undefined,
     status: typeof status === 'number' ? status : undefined,

@@ -99,11 +99,16 @@ describe('log redaction', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED'), {
       code: 'ECONNREFUSED',
       socket: { fd: 3 },
+      $metadata: { requestId: 'aws-req-1', attempts: 3 },
     });
     const out = capture(() => logger.error('store failed', { err: new Error('read failed', { cause }) }));
     const line = JSON.parse(out) as { err: Record<string, unknown> & { cause: Record<string, unknown> } };
     expect(line.err).toMatchObject({ name: 'Error', message: 'read failed' });
-    expect(line.err.cause).toMatchObject({ message: 'connect ECONNREFUSED', errorCode: 'ECONNREFUSED' });
+    expect(line.err.cause).toMatchObject({
+      message: 'connect ECONNREFUSED',
+      errorCode: 'ECONNREFUSED',
+      $metadata: { requestId: 'aws-req-1', attempts: 3 },
+    });
     expect(out).not.toContain('socket');
   });
 
