@@ -1,5 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox';
 import { SecretsManagerStore } from '../../src/stores/aws-secrets-manager';
 import { SsmStore } from '../../src/stores/aws-ssm';
 import { GcpSecretManagerStore } from '../../src/stores/gcp-secret-manager';
@@ -8,6 +10,7 @@ import { startGcpSecretManagerServer } from '../servers/gcp-secret-manager-serve
 import { startSecretsManagerServer } from '../servers/secrets-manager-server';
 import { startSsmServer } from '../servers/ssm-server';
 import { startAwsDenyProxy } from './aws-deny-proxy';
+import { kill, type ServeProcess } from './fleet-helper';
 
 /**
  * One cloud store's loopback server seen the same way whichever the store: the environment a
@@ -106,6 +109,33 @@ export async function startBackend(kind: CloudStore): Promise<StoreBackend> {
       new GcpSecretManagerStore({ project: env.GCP_PROJECT as string, emulatorHost: server.host }),
     close: () => server.close(),
   };
+}
+
+/**
+ * A suite's store backend and a strict sandbox (no reuse leeway, an old access token dead as soon
+ * as a newer one is issued) issuing `lifetimeS`-second access tokens; the `serve` processes a test
+ * puts in `processes` are killed after the suite.
+ */
+export function strictWorld(kind: CloudStore, lifetimeS: number) {
+  const world = {
+    backend: undefined as unknown as StoreBackend,
+    sandbox: undefined as unknown as Sandbox,
+    processes: [] as ServeProcess[],
+  };
+  beforeAll(async () => {
+    world.backend = await startBackend(kind);
+    world.sandbox = await startSandbox({
+      leewaySeconds: 0,
+      accessTokenGraceSeconds: 0,
+      accessTokenLifetimeSeconds: lifetimeS,
+    });
+  });
+  afterAll(async () => {
+    for (const p of world.processes) kill(p);
+    await world.sandbox?.close();
+    await world.backend?.close();
+  });
+  return world;
 }
 
 /** Counts of each operation in `ops`, e.g. `{ GetParameters: 3, PutParameter: 4 }`. */

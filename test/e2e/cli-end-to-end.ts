@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
+import { describe, expect, it } from 'vitest';
+import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { parseAccessToken } from '../../src/tokens/values';
 import { runCli } from '../helpers/cli';
-import { type CloudStore, type StoreBackend, startBackend, tally } from './backends';
-import { kill, type ServeProcess, startServe } from './fleet-helper';
+import { type CloudStore, strictWorld, tally } from './backends';
+import { startServe } from './fleet-helper';
 
 /**
  * Every cloud store end to end, through the real CLI in child processes: `bootstrap`, `status`,
@@ -34,35 +34,19 @@ const bootstrapArgs = (code: string) => [
 /** The suite for one store; each store has a test file of its own, so the two workers share them out. */
 export function describeCliEndToEnd(kind: CloudStore): void {
   describe(`${kind}: the CLI end to end`, () => {
-    let backend: StoreBackend;
-    let sandbox: Sandbox;
-    const serving: ServeProcess[] = [];
-
-    beforeAll(async () => {
-      backend = await startBackend(kind);
-      sandbox = await startSandbox({
-        leewaySeconds: 0,
-        accessTokenGraceSeconds: 0,
-        accessTokenLifetimeSeconds: LIFETIME_S,
-      });
-    });
-    afterAll(async () => {
-      for (const s of serving) kill(s);
-      await sandbox?.close();
-      await backend?.close();
-    });
+    const world = strictWorld(kind, LIFETIME_S);
 
     const envFor = (prefix: string) => ({
-      ...backend.env,
+      ...world.backend.env,
       SECRET_PREFIX: prefix,
-      ATLASSIAN_AUTH_URL: sandbox.url,
-      ATLASSIAN_API_URL: sandbox.url,
+      ATLASSIAN_AUTH_URL: world.sandbox.url,
+      ATLASSIAN_API_URL: world.sandbox.url,
       REFRESH_MARGIN_SECONDS: String(MARGIN_S),
     });
-    const newCode = () => sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri: CALLBACK });
+    const newCode = () => world.sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri: CALLBACK });
     const snapshot = (prefix: string) => {
       const names = secretNames(prefix);
-      return Object.fromEntries(FAMILY.map((s) => [s, backend.value(names[s])]));
+      return Object.fromEntries(FAMILY.map((s) => [s, world.backend.value(names[s])]));
     };
     /** Nothing the store holds for `prefix` may appear in what the CLI printed. */
     const expectNoSecretIn = (output: string, prefix: string) => {
@@ -98,7 +82,7 @@ export function describeCliEndToEnd(kind: CloudStore): void {
 
       // No JIRA_CLOUD_ID: serve takes the site from the family the bootstrap stored.
       const serve = await startServe(env);
-      serving.push(serve);
+      world.processes.push(serve);
       const call = async (path: string) => {
         const res = await fetch(`${serve.url}${path}`);
         return { status: res.status, body: await res.text() };
@@ -114,11 +98,11 @@ export function describeCliEndToEnd(kind: CloudStore): void {
 
       // Wait until the stored access token is due (inside the margin), so `refresh` must rotate.
       const dueIn = () =>
-        (parseAccessToken(backend.value(names.ACCESS_TOKEN) ?? '')?.expiresAt ?? 0) - Date.now();
+        (parseAccessToken(world.backend.value(names.ACCESS_TOKEN) ?? '')?.expiresAt ?? 0) - Date.now();
       while (dueIn() > MARGIN_S * 1000) await sleep(50);
       const before = snapshot(prefix);
-      const refreshesBefore = sandbox.stats().refreshes;
-      const opsBefore = backend.ops().length;
+      const refreshesBefore = world.sandbox.stats().refreshes;
+      const opsBefore = world.backend.ops().length;
       const refreshed = await runCli(['refresh', '--json'], env).done;
       expect(refreshed.code, refreshed.stderr).toBe(0);
       expect(JSON.parse(refreshed.stdout)).toMatchObject({ refreshed: true, familyDaysLeft: 364 });
@@ -128,10 +112,10 @@ export function describeCliEndToEnd(kind: CloudStore): void {
       );
       expect(after.ACCESS_TOKEN).not.toBe(before.ACCESS_TOKEN);
       expect(after.TOKEN_FAMILY).toBe(before.TOKEN_FAMILY);
-      expect(sandbox.stats().refreshes - refreshesBefore).toBe(1);
+      expect(world.sandbox.stats().refreshes - refreshesBefore).toBe(1);
       expectNoSecretIn(refreshed.stdout + refreshed.stderr, prefix);
       // The store calls of one `refresh` process (its start-up read included), for the report.
-      const refreshOps = tally(backend.ops().slice(opsBefore));
+      const refreshOps = tally(world.backend.ops().slice(opsBefore));
       expect(Object.values(refreshOps).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       process.stdout.write(
         `[e2e] ${kind}: store calls during one \`refresh\`: ${JSON.stringify(refreshOps)}\n`,
@@ -142,7 +126,7 @@ export function describeCliEndToEnd(kind: CloudStore): void {
         const res = await call(path);
         expect(res.status, `${path} after the refresh: ${res.body}`).toBe(200);
       }
-      const stats = sandbox.stats();
+      const stats = world.sandbox.stats();
       expect(stats.reuseAfterLeeway).toBe(0);
       expect(stats.reuseWithinLeeway).toBe(0);
       expect(stats.familiesRevoked).toBe(0);
@@ -157,9 +141,9 @@ export function describeCliEndToEnd(kind: CloudStore): void {
       expect(first.code, first.stderr).toBe(0);
       const previous = snapshot(prefix);
 
-      backend.denyWrite(names.REFRESH_TOKEN);
+      world.backend.denyWrite(names.REFRESH_TOKEN);
       const denied = await runCli(bootstrapArgs(newCode()), env).done;
-      backend.allow();
+      world.backend.allow();
       expect(denied.code).toBe(1);
       expect(denied.stdout).toBe('');
       const lines = denied.stderr.trim().split('\n');

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
+import { describe, expect, it } from 'vitest';
+import { SANDBOX_SITE } from '../../src/sandbox';
 import { sandboxConfig, seedFamily } from '../helpers/proxy';
-import { type CloudStore, type StoreBackend, startBackend, tally } from './backends';
-import { kill, runFleetLoad, type ServeProcess, startServe } from './fleet-helper';
+import { type CloudStore, strictWorld, tally } from './backends';
+import { runFleetLoad, startServe } from './fleet-helper';
 
 /**
  * The fleet test of test/tokens/fleet.test.ts against each cloud store's loopback server: three
@@ -18,50 +18,34 @@ const RUN_MS = 6000;
 /** The suite for one store; each store has a test file of its own, so the two workers share them out. */
 export function describeFleetOnStore(kind: CloudStore): void {
   describe(`${kind}: a fleet of serve processes on one store`, () => {
-    let backend: StoreBackend;
-    let sandbox: Sandbox;
-    const instances: ServeProcess[] = [];
-
-    beforeAll(async () => {
-      backend = await startBackend(kind);
-      sandbox = await startSandbox({
-        leewaySeconds: 0,
-        accessTokenGraceSeconds: 0,
-        accessTokenLifetimeSeconds: LIFETIME_S,
-      });
-    });
-    afterAll(async () => {
-      for (const i of instances) kill(i);
-      await sandbox?.close();
-      await backend?.close();
-    });
+    const world = strictWorld(kind, LIFETIME_S);
 
     it('never reuses a refresh token and answers every request to a live instance', async () => {
-      const store = backend.openStore();
+      const store = world.backend.openStore();
       try {
-        await seedFamily(sandbox, store, sandboxConfig(sandbox, 'unused-secret-file'));
+        await seedFamily(world.sandbox, store, sandboxConfig(world.sandbox, 'unused-secret-file'));
       } finally {
         await store.close?.();
       }
       const env = {
-        ...backend.env,
-        ATLASSIAN_AUTH_URL: sandbox.url,
-        ATLASSIAN_API_URL: sandbox.url,
+        ...world.backend.env,
+        ATLASSIAN_AUTH_URL: world.sandbox.url,
+        ATLASSIAN_API_URL: world.sandbox.url,
         JIRA_CLOUD_ID: SANDBOX_SITE.id,
         REFRESH_MARGIN_SECONDS: String(MARGIN_S),
         LOCK_TTL_SECONDS: '5',
       };
-      instances.push(...(await Promise.all([startServe(env), startServe(env), startServe(env)])));
+      world.processes.push(...(await Promise.all([startServe(env), startServe(env), startServe(env)])));
 
-      const opsBefore = backend.ops().length;
+      const opsBefore = world.backend.ops().length;
       const out = await runFleetLoad({
-        sandbox,
-        instances,
+        sandbox: world.sandbox,
+        instances: world.processes,
         runMs: RUN_MS,
         lifetimeSeconds: LIFETIME_S,
         marginSeconds: MARGIN_S,
       });
-      const ops = backend.ops().slice(opsBefore);
+      const ops = world.backend.ops().slice(opsBefore);
       process.stdout.write(
         `[e2e] ${kind} fleet: ${out.ok} ok in ${out.elapsedMs} ms, ${out.refreshes} refreshes ` +
           `(${out.windows} windows), ${ops.length} store calls (${(ops.length / Math.max(1, out.refreshes)).toFixed(1)} per refresh): ${JSON.stringify(tally(ops))}\n`,
