@@ -3,66 +3,35 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretsManagerStore } from '../../src/stores/aws-secrets-manager';
-import { StoreError } from '../../src/stores/store';
-import { accessDenied, serviceUnavailable, setEnv, throttling } from '../servers/aws-json';
-import { type SecretsManagerServer, startSecretsManagerServer } from '../servers/secrets-manager-server';
+import { accessDenied, serviceUnavailable, throttling } from '../servers/aws-json';
+import { startSecretsManagerServer } from '../servers/secrets-manager-server';
+import { awsStoreFixture } from './aws-fixture';
 import { describeStoreContract } from './contract';
+import { failure } from './failure';
 
-// The real SDK client, pointed at the loopback server through the SDK's own environment variables.
-let server: SecretsManagerServer;
-let restoreEnv: () => void;
-const opened: SecretsManagerStore[] = [];
-
-beforeAll(async () => {
-  server = await startSecretsManagerServer();
-  restoreEnv = setEnv(server.env);
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(async () => {
-  restoreEnv();
-  await server.close();
-});
-
-function fresh(opts: { kmsKeyId?: string } = {}): SecretsManagerStore {
-  server.reset();
-  const store = new SecretsManagerStore(opts);
-  opened.push(store);
-  return store;
-}
-
-const ops = (op: string) => server.requests.filter((r) => r.op === op);
+const fixture = awsStoreFixture(startSecretsManagerServer, (opts) => new SecretsManagerStore(opts));
+const { fresh, ops } = fixture;
 const stagesOf = (name: string) =>
   Object.fromEntries(
-    [...(server.secrets.get(name)?.versions.values() ?? [])].map((v) => [v.id, [...v.stages]]),
+    [...(fixture.server.secrets.get(name)?.versions.values() ?? [])].map((v) => [v.id, [...v.stages]]),
   );
-
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  return err as StoreError;
-}
 
 describeStoreContract('aws-secrets-manager', async () => fresh(), { atomicCompareAndSwap: true });
 
 describe('aws-secrets-manager: the loopback server keeps AWS staging-label rules', () => {
   it('refuses to move AWSCURRENT from a version that no longer holds it', async () => {
-    server.reset();
-    server.seed('T_SECRET', 'v1');
-    const first = server.current('T_SECRET')?.id as string;
+    fixture.server.reset();
+    fixture.server.seed('T_SECRET', 'v1');
+    const first = fixture.server.current('T_SECRET')?.id as string;
     const raw = new SecretsManagerClient({});
     try {
       const a = await raw.send(
         new PutSecretValueCommand({ SecretId: 'T_SECRET', SecretString: 'a', VersionStages: ['P'] }),
       );
       // A label outside AWSCURRENT does not move AWSCURRENT.
-      expect(server.current('T_SECRET')?.id).toBe(first);
+      expect(fixture.server.current('T_SECRET')?.id).toBe(first);
       await raw.send(
         new UpdateSecretVersionStageCommand({
           SecretId: 'T_SECRET',
@@ -83,7 +52,7 @@ describe('aws-secrets-manager: the loopback server keeps AWS staging-label rules
         }),
       );
       await expect(stale).rejects.toMatchObject({ name: 'InvalidParameterException' });
-      expect(server.current('T_SECRET')?.value).toBe('a');
+      expect(fixture.server.current('T_SECRET')?.value).toBe('a');
       expect(stagesOf('T_SECRET')[first]).toEqual(['AWSPREVIOUS']);
     } finally {
       raw.destroy();
@@ -95,11 +64,14 @@ describe('aws-secrets-manager: reads', () => {
   it('reads AWSCURRENT with one GetSecretValue per name, in parallel; VersionId is the version', async () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
-    for (const n of names) server.seed(n, `value-of-${n}`);
-    server.clearRecords();
+    for (const n of names) fixture.server.seed(n, `value-of-${n}`);
+    fixture.server.clearRecords();
     const got = await store.read(names);
     expect(got.size).toBe(5);
-    expect(got.get('T_SALT')).toEqual({ value: 'value-of-T_SALT', version: server.current('T_SALT')?.id });
+    expect(got.get('T_SALT')).toEqual({
+      value: 'value-of-T_SALT',
+      version: fixture.server.current('T_SALT')?.id,
+    });
     expect(ops('GetSecretValue')).toHaveLength(5);
     expect(ops('GetSecretValue').every((r) => r.input.VersionStage === 'AWSCURRENT')).toBe(true);
   });
@@ -107,9 +79,9 @@ describe('aws-secrets-manager: reads', () => {
   it("reads Psoxy's secrets as they are; placeholders and secrets without a value are missing", async () => {
     const store = fresh();
     const psoxyToken = JSON.stringify({ token: 'at-123', expirationDate: 1_700_000_000_000 });
-    server.seed('T_ACCESS_TOKEN', psoxyToken);
-    server.seed('T_CLIENT_SECRET', 'TODO: fill me');
-    server.seed('T_REFRESH_TOKEN');
+    fixture.server.seed('T_ACCESS_TOKEN', psoxyToken);
+    fixture.server.seed('T_CLIENT_SECRET', 'TODO: fill me');
+    fixture.server.seed('T_REFRESH_TOKEN');
     const got = await store.read(['T_ACCESS_TOKEN', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_NEVER']);
     expect([...got.keys()]).toEqual(['T_ACCESS_TOKEN']);
     expect(got.get('T_ACCESS_TOKEN')?.value).toBe(psoxyToken);
@@ -125,9 +97,9 @@ describe('aws-secrets-manager: writes', () => {
       SecretString: 'rt-1',
       KmsKeyId: 'alias/jtp-tokens',
     });
-    expect(server.secrets.get('T_REFRESH_TOKEN')?.kmsKeyId).toBe('alias/jtp-tokens');
+    expect(fixture.server.secrets.get('T_REFRESH_TOKEN')?.kmsKeyId).toBe('alias/jtp-tokens');
     const v2 = await store.write('T_REFRESH_TOKEN', 'rt-2');
-    expect(server.current('T_REFRESH_TOKEN')).toMatchObject({ id: v2, value: 'rt-2' });
+    expect(fixture.server.current('T_REFRESH_TOKEN')).toMatchObject({ id: v2, value: 'rt-2' });
     expect(stagesOf('T_REFRESH_TOKEN')[v1]).toEqual(['AWSPREVIOUS']);
   });
 
@@ -140,16 +112,16 @@ describe('aws-secrets-manager: writes', () => {
   it('compare-and-swap: a pending version, then AWSCURRENT moved from the version read', async () => {
     const store = fresh();
     const v1 = await store.write('T_REFRESH_TOKEN', 'rt-1');
-    server.clearRecords();
+    fixture.server.clearRecords();
     const v2 = await store.write('T_REFRESH_TOKEN', 'rt-2', { expectedVersion: v1 });
-    expect(server.calls).toEqual(['PutSecretValue', 'UpdateSecretVersionStage']);
+    expect(fixture.server.calls).toEqual(['PutSecretValue', 'UpdateSecretVersionStage']);
     expect(ops('PutSecretValue')[0]?.input).toMatchObject({ VersionStages: ['JTP_PENDING'] });
     expect(ops('UpdateSecretVersionStage')[0]?.input).toMatchObject({
       VersionStage: 'AWSCURRENT',
       MoveToVersionId: v2,
       RemoveFromVersionId: v1,
     });
-    expect(server.current('T_REFRESH_TOKEN')?.id).toBe(v2);
+    expect(fixture.server.current('T_REFRESH_TOKEN')?.id).toBe(v2);
   });
 
   it('a stale compare-and-swap leaves AWSCURRENT where it was', async () => {
@@ -159,19 +131,19 @@ describe('aws-secrets-manager: writes', () => {
     const err = await failure(store.write('T_REFRESH_TOKEN', 'rt-stale', { expectedVersion: v1 }));
     expect(err.kind).toBe('conflict');
     expect(err.message).not.toContain('rt-stale');
-    expect(server.current('T_REFRESH_TOKEN')).toMatchObject({ id: v2, value: 'rt-2' });
+    expect(fixture.server.current('T_REFRESH_TOKEN')).toMatchObject({ id: v2, value: 'rt-2' });
   });
 
   it('a compare-and-swap on a missing secret is a conflict and creates nothing', async () => {
     const store = fresh();
     const err = await failure(store.write('T_REFRESH_TOKEN', 'rt', { expectedVersion: 'some-version' }));
     expect(err.kind).toBe('conflict');
-    expect(server.secrets.size).toBe(0);
+    expect(fixture.server.secrets.size).toBe(0);
   });
 
   it('writes to a secret seeded without a value', async () => {
     const store = fresh();
-    server.seed('T_REFRESH_TOKEN');
+    fixture.server.seed('T_REFRESH_TOKEN');
     const v = await store.write('T_REFRESH_TOKEN', 'rt-1');
     expect((await store.read(['T_REFRESH_TOKEN'])).get('T_REFRESH_TOKEN')).toEqual({
       value: 'rt-1',
@@ -184,21 +156,21 @@ describe('aws-secrets-manager: lock', () => {
   it('creates the lock secret, releases it to {}, and takes it again by compare-and-swap', async () => {
     const store = fresh({ kmsKeyId: 'alias/jtp-tokens' });
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
-    expect(JSON.parse(server.current('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
+    expect(JSON.parse(fixture.server.current('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
     await store.unlock('T_LOCK', 'me');
-    expect(server.current('T_LOCK')?.value).toBe('{}');
-    server.clearRecords();
+    expect(fixture.server.current('T_LOCK')?.value).toBe('{}');
+    fixture.server.clearRecords();
     expect(await store.tryLock('T_LOCK', 'you', 30_000)).toBe(true);
-    expect(server.calls).toEqual(['GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']);
+    expect(fixture.server.calls).toEqual(['GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']);
   });
 
   it('takes a lock secret seeded without a value or with a placeholder; one contender wins', async () => {
     for (const seed of [undefined, 'TODO: fill me']) {
       const store = fresh();
-      server.seed('T_LOCK', seed);
+      fixture.server.seed('T_LOCK', seed);
       const wins = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.tryLock('T_LOCK', o, 30_000)));
       expect(wins.filter(Boolean)).toHaveLength(1);
-      expect(JSON.parse(server.current('T_LOCK')?.value ?? '').owner).toBe(
+      expect(JSON.parse(fixture.server.current('T_LOCK')?.value ?? '').owner).toBe(
         ['a', 'b', 'c', 'd'][wins.indexOf(true)],
       );
       await store.close();
@@ -209,13 +181,13 @@ describe('aws-secrets-manager: lock', () => {
 describe('aws-secrets-manager: failures', () => {
   it('retries throttling inside the SDK, then surfaces it as unavailable', async () => {
     const store = fresh();
-    server.seed('T_CLIENT_ID', 'cid');
-    server.failNext('GetSecretValue', throttling(), 1);
+    fixture.server.seed('T_CLIENT_ID', 'cid');
+    fixture.server.failNext('GetSecretValue', throttling(), 1);
     expect((await store.read(['T_CLIENT_ID'])).get('T_CLIENT_ID')?.value).toBe('cid');
     expect(ops('GetSecretValue')).toHaveLength(2);
 
-    server.clearRecords();
-    server.failNext('GetSecretValue', throttling(), 10);
+    fixture.server.clearRecords();
+    fixture.server.failNext('GetSecretValue', throttling(), 10);
     const err = await failure(store.read(['T_CLIENT_ID']));
     expect(err.kind).toBe('unavailable');
     expect(err.message).toBe(
@@ -226,15 +198,15 @@ describe('aws-secrets-manager: failures', () => {
 
   it('surfaces a 503 as unavailable', async () => {
     const store = fresh();
-    server.seed('T_REFRESH_TOKEN', 'rt');
-    server.failNext('PutSecretValue', serviceUnavailable(), 10);
+    fixture.server.seed('T_REFRESH_TOKEN', 'rt');
+    fixture.server.failNext('PutSecretValue', serviceUnavailable(), 10);
     expect((await failure(store.write('T_REFRESH_TOKEN', 'rt-2'))).kind).toBe('unavailable');
   });
 
   it('names the action and secret on access denied, never the value, and does not retry', async () => {
     const store = fresh();
-    server.seed('T_REFRESH_TOKEN', 'rt');
-    server.failNext(
+    fixture.server.seed('T_REFRESH_TOKEN', 'rt');
+    fixture.server.failNext(
       'PutSecretValue',
       accessDenied(
         'secretsmanager:PutSecretValue',
@@ -257,9 +229,9 @@ describe('aws-secrets-manager: measurements (loopback)', () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
     for (const n of names) await store.write(n, `value-${n}`);
-    server.clearRecords();
+    fixture.server.clearRecords();
     await store.read(names);
-    const callsPerRead = server.calls.length;
+    const callsPerRead = fixture.server.calls.length;
     expect(callsPerRead).toBe(5);
     // Indicative figures for the log (npm run bench measures); a few rounds show the order of magnitude.
     const ROUNDS = 10;

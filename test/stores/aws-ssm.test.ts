@@ -1,37 +1,15 @@
 import { createServer } from 'node:net';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SsmStore } from '../../src/stores/aws-ssm';
-import { StoreError } from '../../src/stores/store';
 import { accessDenied, internalError, setEnv, throttling } from '../servers/aws-json';
-import { type SsmServer, startSsmServer } from '../servers/ssm-server';
+import { startSsmServer } from '../servers/ssm-server';
+import { awsStoreFixture } from './aws-fixture';
 import { describeStoreContract } from './contract';
+import { failure } from './failure';
 
-// The real SDK client, pointed at the loopback server through the SDK's own environment variables.
-let server: SsmServer;
-let restoreEnv: () => void;
-const opened: SsmStore[] = [];
-
-beforeAll(async () => {
-  server = await startSsmServer();
-  restoreEnv = setEnv(server.env);
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-afterAll(async () => {
-  restoreEnv();
-  await server.close();
-});
-
-function fresh(opts: { kmsKeyId?: string } = {}): SsmStore {
-  server.reset();
-  const store = new SsmStore(opts);
-  opened.push(store);
-  return store;
-}
-
-const ops = (op: string) => server.requests.filter((r) => r.op === op);
+const fixture = awsStoreFixture(startSsmServer, (opts) => new SsmStore(opts));
+const { fresh, ops } = fixture;
 const staleClaim = (nonce: string) =>
   JSON.stringify({
     owner: 'crashed',
@@ -47,22 +25,13 @@ const liveClaim = (owner: string) =>
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
   });
 
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  return err as StoreError;
-}
-
 describeStoreContract('aws-ssm', async () => fresh(), { atomicCompareAndSwap: false });
 
 describe('aws-ssm: reads', () => {
   it('asks for up to 10 names per GetParameters call, always with decryption', async () => {
     const store = fresh();
     const names = Array.from({ length: 23 }, (_, i) => `T_NAME_${i}`);
-    for (const n of names) server.seed(n, `value-of-${n}`, 'SecureString');
+    for (const n of names) fixture.server.seed(n, `value-of-${n}`, 'SecureString');
     const got = await store.read(names);
     expect(got.size).toBe(23);
     expect(got.get('T_NAME_7')).toEqual({ value: 'value-of-T_NAME_7', version: '1' });
@@ -72,8 +41,8 @@ describe('aws-ssm: reads', () => {
   });
 
   it('needs the decryption flag: without it the server answers SecureStrings with ciphertext', async () => {
-    server.reset();
-    server.seed('T_SECRET', 'plain-value', 'SecureString');
+    fixture.server.reset();
+    fixture.server.seed('T_SECRET', 'plain-value', 'SecureString');
     const raw = new SSMClient({});
     try {
       const res = await raw.send(new GetParametersCommand({ Names: ['T_SECRET'] }));
@@ -82,17 +51,17 @@ describe('aws-ssm: reads', () => {
       raw.destroy();
     }
     const store = fresh();
-    server.seed('T_SECRET', 'plain-value', 'SecureString');
+    fixture.server.seed('T_SECRET', 'plain-value', 'SecureString');
     expect((await store.read(['T_SECRET'])).get('T_SECRET')?.value).toBe('plain-value');
   });
 
   it("reads Psoxy's parameters as they are and its placeholders as missing", async () => {
     const store = fresh();
     const psoxyToken = JSON.stringify({ token: 'at-123', expirationDate: 1_700_000_000_000 });
-    server.seed('T_CLIENT_ID', 'client-id-1');
-    server.seed('T_ACCESS_TOKEN', psoxyToken, 'SecureString');
-    server.seed('T_CLIENT_SECRET', 'TODO: fill me', 'SecureString');
-    server.seed('T_REFRESH_TOKEN', '__PLACEHOLDER__', 'SecureString');
+    fixture.server.seed('T_CLIENT_ID', 'client-id-1');
+    fixture.server.seed('T_ACCESS_TOKEN', psoxyToken, 'SecureString');
+    fixture.server.seed('T_CLIENT_SECRET', 'TODO: fill me', 'SecureString');
+    fixture.server.seed('T_REFRESH_TOKEN', '__PLACEHOLDER__', 'SecureString');
     const got = await store.read(['T_CLIENT_ID', 'T_ACCESS_TOKEN', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN']);
     expect([...got.keys()].sort()).toEqual(['T_ACCESS_TOKEN', 'T_CLIENT_ID']);
     expect(got.get('T_ACCESS_TOKEN')?.value).toBe(psoxyToken);
@@ -102,7 +71,7 @@ describe('aws-ssm: reads', () => {
     const store = fresh();
     await store.write('/psoxy/prod/PSOXY_JIRA_REFRESH_TOKEN', 'rt-prod');
     await store.write('psoxy/dev/PSOXY_JIRA_REFRESH_TOKEN', 'rt-dev');
-    expect([...server.params.keys()].sort()).toEqual([
+    expect([...fixture.server.params.keys()].sort()).toEqual([
       '/psoxy/dev/PSOXY_JIRA_REFRESH_TOKEN',
       '/psoxy/prod/PSOXY_JIRA_REFRESH_TOKEN',
     ]);
@@ -115,7 +84,7 @@ describe('aws-ssm: reads', () => {
     expect(await store.tryLock('/psoxy/prod/PSOXY_JIRA_LOCK', 'a', 30_000)).toBe(true);
     expect(await store.tryLock('/psoxy/prod/PSOXY_JIRA_LOCK', 'b', 30_000)).toBe(false);
     await store.unlock('/psoxy/prod/PSOXY_JIRA_LOCK', 'a');
-    expect(server.params.has('/psoxy/prod/PSOXY_JIRA_LOCK')).toBe(false);
+    expect(fixture.server.params.has('/psoxy/prod/PSOXY_JIRA_LOCK')).toBe(false);
   });
 });
 
@@ -130,7 +99,7 @@ describe('aws-ssm: writes', () => {
       KeyId: 'alias/jtp-tokens',
       Overwrite: true,
     });
-    expect(server.params.get('T_REFRESH_TOKEN')).toMatchObject({
+    expect(fixture.server.params.get('T_REFRESH_TOKEN')).toMatchObject({
       type: 'SecureString',
       keyId: 'alias/jtp-tokens',
     });
@@ -141,7 +110,10 @@ describe('aws-ssm: writes', () => {
     const big = 'x'.repeat(6000);
     await store.write('T_ACCESS_TOKEN', big);
     expect(ops('PutParameter')[0]?.input.KeyId).toBeUndefined();
-    expect(server.params.get('T_ACCESS_TOKEN')).toMatchObject({ keyId: 'alias/aws/ssm', tier: 'Advanced' });
+    expect(fixture.server.params.get('T_ACCESS_TOKEN')).toMatchObject({
+      keyId: 'alias/aws/ssm',
+      tier: 'Advanced',
+    });
     expect((await store.read(['T_ACCESS_TOKEN'])).get('T_ACCESS_TOKEN')?.value).toBe(big);
   });
 
@@ -149,7 +121,7 @@ describe('aws-ssm: writes', () => {
     const store = fresh();
     const err = await failure(store.write('T_REFRESH_TOKEN', 'rt', { expectedVersion: '3' }));
     expect(err.kind).toBe('conflict');
-    expect(server.params.size).toBe(0);
+    expect(fixture.server.params.size).toBe(0);
   });
 });
 
@@ -159,46 +131,46 @@ describe('aws-ssm: lock', () => {
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
     expect(ops('PutParameter')[0]?.input).toMatchObject({ Name: 'T_LOCK', Type: 'String', Overwrite: false });
     expect(ops('PutParameter')[0]?.input.KeyId).toBeUndefined();
-    expect(JSON.parse(server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
+    expect(JSON.parse(fixture.server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
   });
 
   it('takes over a garbage or placeholder lock value and leaves no takeover marker behind', async () => {
     const store = fresh();
-    server.seed('T_LOCK', 'TODO: fill me');
+    fixture.server.seed('T_LOCK', 'TODO: fill me');
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
-    expect([...server.params.keys()]).toEqual(['T_LOCK']);
-    expect(JSON.parse(server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
+    expect([...fixture.server.params.keys()]).toEqual(['T_LOCK']);
+    expect(JSON.parse(fixture.server.params.get('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
     // A foreign claim whose nonce could not name a parameter.
-    server.seed('T_LOCK', staleClaim('not a/name'));
+    fixture.server.seed('T_LOCK', staleClaim('not a/name'));
     expect(await store.tryLock('T_LOCK', 'me-again', 30_000)).toBe(true);
-    expect([...server.params.keys()]).toEqual(['T_LOCK']);
+    expect([...fixture.server.params.keys()]).toEqual(['T_LOCK']);
   });
 
   it('backs off while another taker holds the right to replace a stale lock', async () => {
     const store = fresh();
-    server.seed('T_LOCK', staleClaim('n1'));
-    server.seed('T_LOCK.takeover-n1-1', liveClaim('other-taker'));
+    fixture.server.seed('T_LOCK', staleClaim('n1'));
+    fixture.server.seed('T_LOCK.takeover-n1-1', liveClaim('other-taker'));
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(false);
     expect(ops('DeleteParameter')).toHaveLength(0);
   });
 
   it('passes the takeover to the next level when a taker died holding the right', async () => {
     const store = fresh();
-    server.seed('T_LOCK', staleClaim('n1'));
-    server.seed('T_LOCK.takeover-n1-1', staleClaim('dead-taker'));
+    fixture.server.seed('T_LOCK', staleClaim('n1'));
+    fixture.server.seed('T_LOCK.takeover-n1-1', staleClaim('dead-taker'));
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
-    expect([...server.params.keys()]).toEqual(['T_LOCK']);
+    expect([...fixture.server.params.keys()]).toEqual(['T_LOCK']);
   });
 
   it('of many takers of one stale lock, exactly one wins', async () => {
     for (let round = 0; round < 5; round++) {
       const store = fresh();
-      server.seed('T_LOCK', staleClaim(`round${round}`));
+      fixture.server.seed('T_LOCK', staleClaim(`round${round}`));
       const wins = await Promise.all(
         Array.from({ length: 8 }, (_, i) => store.tryLock('T_LOCK', `taker-${i}`, 30_000)),
       );
       expect(wins.filter(Boolean)).toHaveLength(1);
-      const holder = JSON.parse(server.params.get('T_LOCK')?.value ?? '').owner;
+      const holder = JSON.parse(fixture.server.params.get('T_LOCK')?.value ?? '').owner;
       expect(holder).toBe(`taker-${wins.indexOf(true)}`);
       await store.close();
     }
@@ -208,7 +180,7 @@ describe('aws-ssm: lock', () => {
     const store = fresh();
     expect(await store.tryLock('T_LOCK', 'me', 500)).toBe(true);
     await store.unlock('T_LOCK', 'me');
-    expect(server.params.has('T_LOCK')).toBe(true);
+    expect(fixture.server.params.has('T_LOCK')).toBe(true);
     expect(ops('DeleteParameter')).toHaveLength(0);
   });
 });
@@ -216,15 +188,15 @@ describe('aws-ssm: lock', () => {
 describe('aws-ssm: failures', () => {
   it('retries throttling inside the SDK', async () => {
     const store = fresh();
-    server.seed('T_CLIENT_ID', 'cid');
-    server.failNext('GetParameters', throttling(), 1);
+    fixture.server.seed('T_CLIENT_ID', 'cid');
+    fixture.server.failNext('GetParameters', throttling(), 1);
     expect((await store.read(['T_CLIENT_ID'])).get('T_CLIENT_ID')?.value).toBe('cid');
     expect(ops('GetParameters')).toHaveLength(2);
   });
 
   it('surfaces persistent throttling as unavailable after 3 attempts', async () => {
     const store = fresh();
-    server.failNext('GetParameters', throttling(), 10);
+    fixture.server.failNext('GetParameters', throttling(), 10);
     const err = await failure(store.read(['T_CLIENT_ID']));
     expect(err.kind).toBe('unavailable');
     expect(err.retryable).toBe(true);
@@ -236,7 +208,7 @@ describe('aws-ssm: failures', () => {
 
   it('surfaces server errors and refused connections as unavailable', async () => {
     const store = fresh();
-    server.failNext('PutParameter', internalError(), 10);
+    fixture.server.failNext('PutParameter', internalError(), 10);
     expect((await failure(store.write('T_REFRESH_TOKEN', 'rt'))).kind).toBe('unavailable');
 
     const closed = createServer();
@@ -245,7 +217,7 @@ describe('aws-ssm: failures', () => {
     await new Promise((r) => closed.close(r));
     const restore = setEnv({ AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${port}` });
     const offline = new SsmStore();
-    opened.push(offline);
+    fixture.track(offline);
     try {
       const err = await failure(offline.read(['T_CLIENT_ID']));
       expect(err.kind).toBe('unavailable');
@@ -258,7 +230,7 @@ describe('aws-ssm: failures', () => {
 
   it('names the action and parameter on access denied, never the value, and does not retry', async () => {
     const store = fresh();
-    server.failNext(
+    fixture.server.failNext(
       'PutParameter',
       accessDenied('ssm:PutParameter', 'arn:aws:ssm:us-east-1:000000000000:parameter/T_REFRESH_TOKEN'),
       5,
@@ -287,9 +259,9 @@ describe('aws-ssm: measurements (loopback)', () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
     for (const n of names) await store.write(n, `value-${n}`);
-    server.clearRecords();
+    fixture.server.clearRecords();
     await store.read(names);
-    const callsPerRead = server.calls.length;
+    const callsPerRead = fixture.server.calls.length;
     expect(callsPerRead).toBe(1);
     // Indicative figures for the log (npm run bench measures); a few rounds show the order of magnitude.
     const ROUNDS = 10;

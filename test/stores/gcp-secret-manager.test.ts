@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../src/log';
 import { GcpSecretManagerStore } from '../../src/stores/gcp-secret-manager';
-import { StoreError } from '../../src/stores/store';
 import {
   type GcpSecretManagerServer,
   startGcpSecretManagerServer,
 } from '../servers/gcp-secret-manager-server';
 import { describeStoreContract } from './contract';
+import { failure } from './failure';
 
 const PROJECT = 'jtp-test';
 let server: GcpSecretManagerServer;
@@ -42,15 +42,6 @@ function fresh(): void {
 }
 
 const rpcs = () => server.calls.map((c) => c.rpc);
-
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  return err as StoreError;
-}
 
 describeStoreContract(
   'gcp-secret-manager',
@@ -127,14 +118,14 @@ describe('gcp-secret-manager: reads', () => {
     expect((await store.read(['T_NOPE'])).size).toBe(0);
     server.seed('T_CLIENT_SECRET', 'very-secret-value');
     server.deny('accessSecretVersion', 'T_CLIENT_SECRET');
-    const err = await rejection(store.read(['T_CLIENT_SECRET']));
+    const err = await failure(store.read(['T_CLIENT_SECRET']));
     expect(err.kind).toBe('access_denied');
     expect(err.message).toContain('secretmanager.versions.access');
     expect(err.message).toContain('T_CLIENT_SECRET');
     expect(err.message).not.toContain('very-secret-value');
     server.allow();
     server.deny('listSecretVersions');
-    const listErr = await rejection(store.read(['T_CLIENT_SECRET']));
+    const listErr = await failure(store.read(['T_CLIENT_SECRET']));
     expect(listErr.message).toBe(
       `gcp-secret-manager: access denied to secretmanager.versions.list on T_CLIENT_SECRET in project ${PROJECT} (grant it to the service account)`,
     );
@@ -153,9 +144,9 @@ describe('gcp-secret-manager: reads', () => {
       'accessSecretVersion',
     ]);
     server.failNext('accessSecretVersion', { status: 'INTERNAL' });
-    expect((await rejection(store.read(['T_CLIENT_ID']))).kind).toBe('unavailable');
+    expect((await failure(store.read(['T_CLIENT_ID']))).kind).toBe('unavailable');
     server.failNext('listSecretVersions', { drop: true });
-    expect((await rejection(store.read(['T_CLIENT_ID']))).kind).toBe('unavailable');
+    expect((await failure(store.read(['T_CLIENT_ID']))).kind).toBe('unavailable');
   });
 });
 
@@ -250,7 +241,7 @@ describe('gcp-secret-manager: writes', () => {
     const first = a.write('T_REFRESH_TOKEN', 'rt-a', { expectedVersion: v1 });
     await gate.reached;
     // A has claimed the successor of v1 (its etag update landed) but not added its version yet.
-    const second = await rejection(b.write('T_REFRESH_TOKEN', 'rt-b', { expectedVersion: v1 }));
+    const second = await failure(b.write('T_REFRESH_TOKEN', 'rt-b', { expectedVersion: v1 }));
     expect(second.kind).toBe('conflict');
     expect(second.message).not.toContain('rt-b');
     gate.release();
@@ -267,10 +258,10 @@ describe('gcp-secret-manager: writes', () => {
     const other = newStore();
     const v1 = await store.write('T_REFRESH_TOKEN', 'rt-base');
     server.failNext('addSecretVersion', { status: 'UNAVAILABLE' });
-    const failed = await rejection(store.write('T_REFRESH_TOKEN', 'rt-new', { expectedVersion: v1 }));
+    const failed = await failure(store.write('T_REFRESH_TOKEN', 'rt-new', { expectedVersion: v1 }));
     expect(failed.kind).toBe('unavailable');
     // Another instance still sees a fresh claim on v1 and keeps off it.
-    const blocked = await rejection(other.write('T_REFRESH_TOKEN', 'rt-other', { expectedVersion: v1 }));
+    const blocked = await failure(other.write('T_REFRESH_TOKEN', 'rt-other', { expectedVersion: v1 }));
     expect(blocked.kind).toBe('conflict');
     expect(await store.write('T_REFRESH_TOKEN', 'rt-new', { expectedVersion: v1 })).toBe('2');
     expect(server.current('T_REFRESH_TOKEN')).toBe('rt-new');
@@ -292,37 +283,37 @@ describe('gcp-secret-manager: writes', () => {
     const v1 = await store.write('T_REFRESH_TOKEN', 'rt-base');
     for (const status of ['FAILED_PRECONDITION', 'ABORTED'] as const) {
       server.failNext('updateSecret', { status });
-      const err = await rejection(store.write('T_REFRESH_TOKEN', 'rt-x', { expectedVersion: v1 }));
+      const err = await failure(store.write('T_REFRESH_TOKEN', 'rt-x', { expectedVersion: v1 }));
       expect(err.kind).toBe('conflict');
     }
     expect(server.secrets.get('T_REFRESH_TOKEN')?.versions).toHaveLength(1);
     // A compare-and-swap on a secret that does not exist is a conflict too: its version is gone.
-    expect((await rejection(store.write('T_GONE', 'x', { expectedVersion: '4' }))).kind).toBe('conflict');
+    expect((await failure(store.write('T_GONE', 'x', { expectedVersion: '4' }))).kind).toBe('conflict');
   });
 
   it('access denied names the permission and the secret; transient failures are unavailable', async () => {
     const store = newStore();
     server.deny('addSecretVersion', 'T_REFRESH_TOKEN');
-    const err = await rejection(store.write('T_REFRESH_TOKEN', 'rt-secret-value'));
+    const err = await failure(store.write('T_REFRESH_TOKEN', 'rt-secret-value'));
     expect(err.kind).toBe('access_denied');
     expect(err.message).toBe(
       `gcp-secret-manager: access denied to secretmanager.versions.add on T_REFRESH_TOKEN in project ${PROJECT} (grant it to the service account)`,
     );
     server.allow();
     server.deny('createSecret');
-    const createErr = await rejection(store.write('T_NEW', 'v'));
+    const createErr = await failure(store.write('T_NEW', 'v'));
     expect(createErr.message).toContain('secretmanager.secrets.create on T_NEW');
     server.allow();
     for (const status of ['UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'DEADLINE_EXCEEDED', 'INTERNAL'] as const) {
       server.failNext('addSecretVersion', { status });
-      const transient = await rejection(store.write('T_REFRESH_TOKEN', 'v'));
+      const transient = await failure(store.write('T_REFRESH_TOKEN', 'v'));
       expect([status, transient.kind, transient.retryable]).toEqual([status, 'unavailable', true]);
       expect(transient.message).toBe(
         `gcp-secret-manager: Secret Manager unavailable for secretmanager.versions.add on T_REFRESH_TOKEN in project ${PROJECT} (${status})`,
       );
     }
     server.failNext('addSecretVersion', { drop: true });
-    const dropped = await rejection(store.write('T_REFRESH_TOKEN', 'v'));
+    const dropped = await failure(store.write('T_REFRESH_TOKEN', 'v'));
     expect(dropped.kind).toBe('unavailable');
     // The network error's code, not a bare "Error": on-call sees why.
     expect(dropped.message).toMatch(/ \((ECONNRESET|UND_ERR_SOCKET|ECONNREFUSED|EPIPE)\)$/);
@@ -361,7 +352,7 @@ describe('gcp-secret-manager: lock', () => {
     const store = newStore();
     server.seed('T_LOCK');
     server.deny('updateSecret', 'T_LOCK');
-    const err = await rejection(store.tryLock('T_LOCK', 'owner-a', 30_000));
+    const err = await failure(store.tryLock('T_LOCK', 'owner-a', 30_000));
     expect(err.kind).toBe('access_denied');
     expect(err.message).toContain('secretmanager.secrets.update on T_LOCK');
   });
