@@ -224,34 +224,13 @@ describe('aws-secrets-manager: failures', () => {
   });
 });
 
-describe('aws-secrets-manager: measurements (loopback)', () => {
-  it('calls per read and wall time per operation', async () => {
+describe('aws-secrets-manager: calls per read', () => {
+  it('reads the five secrets of a family with one GetSecretValue call per name', async () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
     for (const n of names) await store.write(n, `value-${n}`);
     fixture.server.clearRecords();
-    await store.read(names);
-    const callsPerRead = fixture.server.calls.length;
-    expect(callsPerRead).toBe(5);
-    // Indicative figures for the log (npm run bench measures); a few rounds show the order of magnitude.
-    const ROUNDS = 10;
-    const time = async (n: number, f: (i: number) => Promise<unknown>) => {
-      const start = performance.now();
-      for (let i = 0; i < n; i++) await f(i);
-      return (performance.now() - start) / n;
-    };
-    const read = await time(ROUNDS, () => store.read(names));
-    const write = await time(ROUNDS, (i) => store.write('T_REFRESH_TOKEN', `rt-${i}`));
-    let version = (await store.read(['T_REFRESH_TOKEN'])).get('T_REFRESH_TOKEN')?.version as string;
-    const cas = await time(ROUNDS, async (i) => {
-      version = await store.write('T_REFRESH_TOKEN', `rt-cas-${i}`, { expectedVersion: version });
-    });
-    const lockCycle = await time(ROUNDS, async () => {
-      await store.tryLock('T_LOCK', 'me', 30_000);
-      await store.unlock('T_LOCK', 'me');
-    });
-    console.log(
-      `aws-secrets-manager loopback: read(5 names) ${callsPerRead} calls, ${read.toFixed(2)} ms; write ${write.toFixed(2)} ms; compare-and-swap ${cas.toFixed(2)} ms; tryLock+unlock ${lockCycle.toFixed(2)} ms`,
-    );
+    expect((await store.read(names)).size).toBe(5);
+    expect(fixture.server.calls).toEqual(Array(5).fill('GetSecretValue'));
   });
 });
