@@ -157,35 +157,32 @@ function changelog(m: RegExpExecArray, r: RouteContext): ApiAnswer {
 }
 
 function comments(m: RegExpExecArray, r: RouteContext): ApiAnswer {
-  const found = findIssue(r, m[1] ?? '');
-  if (!found) return NO_ISSUE;
-  const p = paging(r.query, 5000, 5000);
-  if (isAnswer(p)) return p;
-  const page = found.comments.slice(p.startAt, p.startAt + p.maxResults);
-  return {
-    status: 200,
-    body: {
-      startAt: p.startAt,
-      maxResults: p.maxResults,
-      total: found.comments.length,
-      comments: page.map((c) => commentJson(c, found, r.view)),
-    },
-  };
+  return issueList(m, r, 'comments', (issue) => issue.comments.map((c) => commentJson(c, issue, r.view)));
 }
 
 function worklogs(m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  return issueList(m, r, 'worklogs', (issue) => issue.worklogs.map((w) => worklogJson(w, issue, r.view)));
+}
+
+/** An issue's comments or worklogs as Jira pages them: `startAt`, `maxResults`, `total`, the page. */
+function issueList(
+  m: RegExpExecArray,
+  r: RouteContext,
+  key: 'comments' | 'worklogs',
+  all: (issue: Issue) => unknown[],
+): ApiAnswer {
   const found = findIssue(r, m[1] ?? '');
   if (!found) return NO_ISSUE;
   const p = paging(r.query, 5000, 5000);
   if (isAnswer(p)) return p;
-  const page = found.worklogs.slice(p.startAt, p.startAt + p.maxResults);
+  const items = all(found);
   return {
     status: 200,
     body: {
       startAt: p.startAt,
       maxResults: p.maxResults,
-      total: found.worklogs.length,
-      worklogs: page.map((w) => worklogJson(w, found, r.view)),
+      total: items.length,
+      [key]: items.slice(p.startAt, p.startAt + p.maxResults),
     },
   };
 }
