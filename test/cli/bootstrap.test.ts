@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { FileStore } from '../../src/stores/file';
-import { runCli } from '../helpers/cli';
+import { bootstrapFlags, runCli } from '../helpers/cli';
 import { sandboxConfig, seedFamily } from '../helpers/proxy';
 
 const names = secretNames('PSOXY_JIRA_CLOUD_');
@@ -27,18 +27,7 @@ function freePort(): Promise<number> {
 
 const store = () => new FileStore({ path: secretFile });
 const stored = async () => store().read(Object.values(names));
-const flags = (code: string, extra: string[] = []) => [
-  'bootstrap',
-  '--client-id',
-  SANDBOX_CLIENT.clientId,
-  '--client-secret',
-  SANDBOX_CLIENT.clientSecret,
-  '--code',
-  code,
-  '--redirect-uri',
-  CALLBACK,
-  ...extra,
-];
+const flags = (code: string, extra: string[] = []) => bootstrapFlags(code, CALLBACK, extra);
 
 beforeAll(async () => {
   sandbox = await startSandbox();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { parseAccessToken } from '../../src/tokens/values';
-import { runCli } from '../helpers/cli';
+import { bootstrapFlags, runCli } from '../helpers/cli';
 import { type CloudStore, strictWorld, tally } from './backends';
 import { startServe } from './fleet-helper';
 
@@ -19,17 +19,7 @@ const MARGIN_S = 1;
 const CALLBACK = 'http://localhost:8080/callback';
 const FAMILY = ['CLIENT_ID', 'CLIENT_SECRET', 'REFRESH_TOKEN', 'ACCESS_TOKEN', 'TOKEN_FAMILY'] as const;
 
-const bootstrapArgs = (code: string) => [
-  'bootstrap',
-  '--client-id',
-  SANDBOX_CLIENT.clientId,
-  '--client-secret',
-  SANDBOX_CLIENT.clientSecret,
-  '--code',
-  code,
-  '--redirect-uri',
-  CALLBACK,
-];
+const bootstrapArgs = (code: string) => bootstrapFlags(code, CALLBACK);
 
 /** The suite for one store; each store has a test file of its own, so the two workers share them out. */
 export function describeCliEndToEnd(kind: CloudStore): void {

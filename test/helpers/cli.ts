@@ -1,12 +1,27 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { SANDBOX_CLIENT } from '../../src/sandbox';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
 /** A program test/global-setup.ts compiled for this run: `cli`, `file-worker` or `sandbox-cli`. */
 export const childBundle = (name: 'cli' | 'file-worker' | 'sandbox-cli') =>
   join(inject('childBundles'), `${name}.js`);
+
+/** `bootstrap` for the sandbox's client, non-interactive: the code and the redirect URI it was issued for. */
+export const bootstrapFlags = (code: string, redirectUri: string, extra: string[] = []) => [
+  'bootstrap',
+  '--client-id',
+  SANDBOX_CLIENT.clientId,
+  '--client-secret',
+  SANDBOX_CLIENT.clientSecret,
+  '--code',
+  code,
+  '--redirect-uri',
+  redirectUri,
+  ...extra,
+];
 
 export interface CliRun {
   proc: ChildProcess;
