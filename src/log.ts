@@ -43,7 +43,7 @@ function errorFields(err: Error, depth = 0): Record<string, unknown> {
     name: err.name,
     message: err.message,
     // the AWS SDK's: the service's request id and the attempts made, for a support case
-    $metadata: typeof $metadata === 'object' ? $metadata : undefined,
+    $metadata: $metadata && typeof $metadata === 'object' ? $metadata : undefined,
     // not `code`: that key is redacted (an OAuth authorization code travels under it)
     errorCode: typeof code === 'string' || typeof code === 'number' ? code : undefined,
     status: typeof status === 'number' ? status : undefined,
@@ -78,7 +78,7 @@ let metricsOn = envLevel !== 'silent';
 
 let allToStderr = false;
 
-/** Every line to stderr from now on: the CLI's `--json` keeps stdout for its one document. */
+/** Every line to stderr from now on: a CLI command keeps stdout for its answer. */
 export function logToStderr(): void {
   allToStderr = true;
 }
