@@ -24,6 +24,9 @@ const TRANSIENT = new Set<Status>([
 ]);
 
 /** The call's status code; undefined when it has none (the connection failed or timed out). */
+// google-auth-library's only sign that ADC found nothing: no metadata server, file or gcloud login.
+const NO_CREDENTIALS = /Could not load the default credentials/;
+
 export function statusOf(err: unknown): Status | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' && Status[code] !== undefined ? code : undefined;
@@ -39,6 +42,13 @@ export function gcpStoreError(err: unknown, permission: string, name: string, pr
       {
         cause: err,
       },
+    );
+  }
+  if (code === undefined && NO_CREDENTIALS.test(String((err as Error | null)?.message))) {
+    return new StoreError(
+      'access_denied',
+      `${STORE}: no Application Default Credentials to call ${where} (on Cloud Run the function's service account; elsewhere \`gcloud auth application-default login\` or GOOGLE_APPLICATION_CREDENTIALS)`,
+      { cause: err },
     );
   }
   if (code === Status.UNAUTHENTICATED) {

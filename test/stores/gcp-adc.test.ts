@@ -1,11 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretManagerClient } from '../../src/stores/gcp-client';
+import { GcpSecretManagerStore } from '../../src/stores/gcp-secret-manager';
 import {
   type GcpSecretManagerServer,
   startGcpSecretManagerServer,
 } from '../servers/gcp-secret-manager-server';
+import { failure } from './failure';
 
 /**
  * The production transport as Cloud Run has it: REST with Application Default Credentials, which
@@ -85,6 +90,23 @@ describe('gcp-secret-manager: REST with Application Default Credentials', () => 
       expect(metadataRequests.filter((r) => r.path.includes('project'))).toEqual([]);
     } finally {
       await client.close();
+    }
+  });
+
+  it('without any credentials, the store says so and what to do, as access denied', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'jtp-no-adc-'));
+    // No metadata server, no credentials file, no gcloud login in this HOME.
+    Object.assign(process.env, { METADATA_SERVER_DETECTION: 'none', HOME: home });
+    const store = new GcpSecretManagerStore({ project: 'jtp-test' });
+    try {
+      const err = await failure(store.read(['T_CLIENT_ID']));
+      expect(err.kind).toBe('access_denied');
+      expect(err.message).toMatch(
+        /^gcp-secret-manager: no Application Default Credentials to call secretmanager\.versions\.list on T_CLIENT_ID in project jtp-test \(on Cloud Run/,
+      );
+    } finally {
+      await store.close();
+      await rm(home, { recursive: true, force: true });
     }
   });
 });
