@@ -2,9 +2,10 @@ import { JSONPath } from 'jsonpath-plus';
 import { filterEnd, forJsonPathPlus, quoteEnd } from './jayway';
 
 // JSONPath as Psoxy's rules write it (Jayway syntax): `$`, `.name`, `..name`, `.*`, `[*]`, `['name']`,
-// `[0]`, `[0:2]`, `[a,b]` unions and `[?(...)]` filters. Paths of `..`, `*` and names (every built-in
-// Jira Cloud rule) are followed by a direct walker that matches what jsonpath-plus matches; jsonpath-plus
-// evaluates the rest, building a path string and a result object per match. Compiling checks
+// `[0]`, `[0:2]`, `[a,b]` unions and `[?(...)]` filters. Paths of `..`, `*`, names, unions of names
+// and key-existence filters (every built-in rule) are followed by a direct walker that matches what
+// jsonpath-plus matches; jsonpath-plus evaluates the rest, building a path string and a result object
+// per match. Compiling checks
 // the syntax strictly first, because jsonpath-plus itself accepts nearly any string and would make a
 // typo in a rule match nothing, silently letting data through. Where jsonpath-plus reads Jayway's
 // syntax differently, the expression is rewritten to Jayway's meaning first (jayway.ts).
@@ -12,13 +13,18 @@ import { filterEnd, forJsonPathPlus, quoteEnd } from './jayway';
 export interface CompiledPath {
   readonly expression: string;
   /**
-   * The path as steps a direct walker follows, when every step is `..`, `*` or a plain name: the
-   * shape of every built-in rule. Walking it is what jsonpath-plus does for the same steps, without
-   * the path strings and result objects it builds for every match. Null for anything else
-   * (filters, indexes, slices, unions), which jsonpath-plus evaluates.
+   * The path as steps a direct walker follows, when every step is one it knows: `..`, `*`, a plain
+   * name, a union of plain names, or a filter that only tests which keys a child has (Jayway's
+   * `[?(@.a || @.b)]`, the shape of the Service Management rules' person filter). That is the shape
+   * of every built-in rule. Walking it is what jsonpath-plus does for the same steps, without the
+   * path strings and result objects it builds for every match. Null for anything else (other
+   * filters, indexes, slices), which jsonpath-plus evaluates.
    */
-  readonly steps: readonly string[] | null;
+  readonly steps: readonly Step[] | null;
 }
+
+/** `..`, `*`, a name; a child with any of `has` as its own key; each name of `union` in turn. */
+type Step = string | { readonly has: readonly string[] } | { readonly union: readonly string[] };
 
 /** Called for each node a path matches; `parent` is null for the root. */
 type Visit = (value: unknown, parent: object | null, key: string | number | null) => void;
@@ -51,14 +57,30 @@ export function compileJsonPath(expression: string): CompiledPath {
   if (problem) throw new Error(`invalid JSONPath ${JSON.stringify(expression)}: ${problem}`);
   // also warms jsonpath-plus's parse cache, so requests never parse the expression again
   const parts = JSONPath.toPathArray(evaluated);
-  const walkable =
-    parts[0] === '$' &&
-    parts
-      .slice(1)
-      .every(
-        (part) => part === DESCEND || part === WILDCARD || (WALKABLE_NAME.test(part) && part !== 'length'),
-      );
-  return { expression: evaluated, steps: walkable ? parts.slice(1) : null };
+  const steps = parts.slice(1).map(walkerStep);
+  const walkable = parts[0] === '$' && steps.every((step) => step !== null);
+  return { expression: evaluated, steps: walkable ? (steps as Step[]) : null };
+}
+
+// A filter as jayway.ts writes `[?(@.a || @.b)]` for jsonpath-plus: existence tests, or-ed.
+const HAS_FILTER =
+  /^\?\(\(@\.[A-Za-z_][\w$]* !== undefined\)(?: \|\| \(@\.[A-Za-z_][\w$]* !== undefined\))*\)$/;
+const HAS_NAME = /@\.([A-Za-z_][\w$]*) !== undefined/g;
+
+/** The step a part of jsonpath-plus's path array is for the walker, or null if it has none. */
+function walkerStep(part: string): Step | null {
+  if (part === DESCEND || part === WILDCARD || walkableName(part)) return part;
+  if (HAS_FILTER.test(part)) {
+    const names = [...part.matchAll(HAS_NAME)].map((m) => m[1] as string);
+    // an inherited key (`constructor`) would pass jsonpath-plus's test on every object
+    return names.every((name) => walkableName(name) && !(name in Object.prototype)) ? { has: names } : null;
+  }
+  const names = part.split(',');
+  return names.length > 1 && names.every(walkableName) ? { union: names } : null;
+}
+
+function walkableName(part: string): boolean {
+  return WALKABLE_NAME.test(part) && part !== 'length';
 }
 
 /** Removes every node `path` matches: object keys are deleted, array elements spliced out. */
@@ -144,12 +166,13 @@ function forEachMatch(root: unknown, path: CompiledPath, visit: Visit): void {
 }
 
 /**
- * jsonpath-plus's own trace for `..`, `*` and names: `..` tries the rest of the path on the node
- * itself, then descends into every child whose typeof is 'object'; `*` takes every element or
- * own key's value; a name takes an object's own key. Matches come in the same order.
+ * jsonpath-plus's own trace for the walker's steps: `..` tries the rest of the path on the node
+ * itself, then descends into every child whose typeof is 'object'; `*` takes every element or own
+ * key's value; a name takes an object's own key; a union takes each of its names in turn; a `has`
+ * filter takes every child that is an object holding one of its keys. Matches come in the same order.
  */
 function walk(
-  steps: readonly string[],
+  steps: readonly Step[],
   at: number,
   value: unknown,
   parent: object | null,
@@ -161,7 +184,9 @@ function walk(
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  const step = steps[at] as string;
+  const step = steps[at] as Step;
+  const object = value as Record<string, unknown>;
+  // plain loops rather than a per-child callback: this runs for every node of every page
   if (step === DESCEND) {
     walk(steps, at + 1, value, parent, key, visit);
     if (Array.isArray(value)) {
@@ -169,22 +194,38 @@ function walk(
         if (typeof value[i] === 'object') walk(steps, at, value[i], value, i, visit);
       }
     } else {
-      for (const name of Object.keys(value)) {
-        const child = (value as Record<string, unknown>)[name];
-        if (typeof child === 'object') walk(steps, at, child, value, name, visit);
+      for (const name of Object.keys(object)) {
+        if (typeof object[name] === 'object') walk(steps, at, object[name], value, name, visit);
       }
     }
   } else if (step === WILDCARD) {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) walk(steps, at + 1, value[i], value, i, visit);
     } else {
-      for (const name of Object.keys(value)) {
-        walk(steps, at + 1, (value as Record<string, unknown>)[name], value, name, visit);
-      }
+      for (const name of Object.keys(object)) walk(steps, at + 1, object[name], value, name, visit);
     }
-  } else if (Object.hasOwn(value, step)) {
-    walk(steps, at + 1, (value as Record<string, unknown>)[step], value, step, visit);
+  } else if (typeof step === 'string') {
+    if (Object.hasOwn(value, step)) walk(steps, at + 1, object[step], value, step, visit);
+  } else if ('union' in step) {
+    for (const name of step.union) {
+      if (Object.hasOwn(value, name)) walk(steps, at + 1, object[name], value, name, visit);
+    }
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (holdsAny(value[i], step.has)) walk(steps, at + 1, value[i], value, i, visit);
+    }
+  } else {
+    for (const name of Object.keys(object)) {
+      if (holdsAny(object[name], step.has)) walk(steps, at + 1, object[name], value, name, visit);
+    }
   }
+}
+
+/** jsonpath-plus's `@.a !== undefined || ...` on a child; no name here is inherited (see walkerStep). */
+function holdsAny(child: unknown, names: readonly string[]): boolean {
+  if (child === null || typeof child !== 'object') return false;
+  for (const name of names) if ((child as Record<string, unknown>)[name] !== undefined) return true;
+  return false;
 }
 
 function evaluate(root: object, path: CompiledPath): Match[] {

@@ -34,6 +34,14 @@ const DOCUMENT = {
     [{ name: 'in-array' }],
   ],
   values: [{ self: 's', name: 'n', accountId: 42 }, { name: null }],
+  // Service Management people: an account id that is "" or absent, a person inside a person
+  people: [
+    { accountId: '', displayName: 'No Account', _links: { self: 'l1' }, key: 'k1' },
+    { emailAddress: null, name: 'n2', reporter: { displayName: 'Inner', name: 'n3', _links: {} } },
+    { displayName: 'Only a name' },
+    'not a person',
+    { notAPerson: true, displayName: undefined },
+  ],
 };
 
 const PATHS = [
@@ -53,9 +61,20 @@ const PATHS = [
   '$.issues[*]',
   "$['issues'][*]['self']",
   '$..comment',
+  "$..[?(@.accountId || @.emailAddress || @.displayName)]['displayName','_links','name','key']",
+  '$..[?(@.accountId)]',
+  '$.values[?(@.name)]',
+  "$.values[*]['self','name']",
+  "$.people[*]['key','name']",
+  '$..[?(@.displayName)].name',
 ];
 // paths that match nothing here: an inherited key (`constructor`) is not an own key
-const NO_MATCH = ['$.missing..name', '$..constructor', '$.issues[*].fields.empty.toString'];
+const NO_MATCH = [
+  '$.missing..name',
+  '$..constructor',
+  '$.issues[*].fields.empty.toString',
+  "$.people['toString','valueOf']",
+];
 
 const viaJsonPathPlus = (path: CompiledPath): CompiledPath => ({ ...path, steps: null });
 
@@ -64,12 +83,17 @@ describe('the direct JSONPath walker', () => {
     expect(compileJsonPath(expression).steps).not.toBeNull();
   });
 
-  it.each(['$.values[0]', '$.values[0:1]', '$.values[?(@.name)]', '$..length', "$.values['self','name']"])(
-    'leaves %j to jsonpath-plus',
-    (expression) => {
-      expect(compileJsonPath(expression).steps).toBeNull();
-    },
-  );
+  it.each([
+    '$.values[0]',
+    '$.values[0:1]',
+    "$.values[?(@.name == 'n')]",
+    '$..[?(@.constructor)]',
+    '$..[?(@.accountId || @.length)]',
+    '$..length',
+    "$.values['self',0]",
+  ])('leaves %j to jsonpath-plus', (expression) => {
+    expect(compileJsonPath(expression).steps).toBeNull();
+  });
 
   it.each([...PATHS, ...NO_MATCH])('removes what jsonpath-plus removes for %j', (expression) => {
     const path = compileJsonPath(expression);
