@@ -17,8 +17,9 @@ export interface TransformSpec {
 
 export interface CompiledTransform {
   /**
-   * The sanitized copy of a parsed JSON body. `body` itself is never modified, and nothing is kept
-   * between calls, so one compiled transform serves concurrent requests. It works on the whole
+   * The sanitized form of a parsed JSON body, which it takes over: `body` may be changed in place
+   * (a copy would cost as much as parsing it again; the proxy parses one per response). Nothing is
+   * kept between calls, so one compiled transform serves concurrent requests. It works on the whole
    * document (JSONPath deep scans need it all), so it is not a streaming transform. Throws when a
    * pseudonymize path reaches an object, array or boolean, or when `salt` is empty.
    */
@@ -37,8 +38,7 @@ export function compileTransform(spec: TransformSpec): CompiledTransform {
         throw new Error('the pseudonymization salt is empty');
       }
       if (schema === undefined && redact.length === 0 && pseudonymizePaths.length === 0) return body;
-      // the schema filter builds a new tree; without one, work on a copy so the caller's stays intact
-      let document = schema !== undefined ? filterBySchema(body, schema) : structuredClone(body);
+      let document = schema !== undefined ? filterBySchema(body, schema) : body;
       for (const path of redact) {
         document = removeMatches(document, path);
         // a rule that removes the root leaves nothing to return but null

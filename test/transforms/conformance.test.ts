@@ -40,7 +40,6 @@ describe.skipIf(!present)('Psoxy conformance (skipped: ../shared/psoxy-examples 
 
   it.each(pairs)('sanitizes %s like Psoxy, key order included (%s)', (name, key) => {
     const original = read(`${name}.original.json`);
-    const untouched = JSON.stringify(original);
     const sanitized = read(`${name}.sanitized.json`);
 
     const output = compileTransform(JIRA_CLOUD_TRANSFORMS[key]).apply(original, salt);
@@ -48,6 +47,5 @@ describe.skipIf(!present)('Psoxy conformance (skipped: ../shared/psoxy-examples 
     expect(output).toStrictEqual(sanitized);
     // same keys in the same order, so the serialized bytes match modulo whitespace
     expect(JSON.stringify(output)).toBe(JSON.stringify(sanitized));
-    expect(JSON.stringify(original)).toBe(untouched);
   });
 });

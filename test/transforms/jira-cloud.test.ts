@@ -25,7 +25,7 @@ const kim = tok(PEOPLE.kim.accountId);
 
 // biome-ignore lint/suspicious/noExplicitAny: the sanitized documents are walked ad hoc below
 function sanitize(key: EndpointKey): any {
-  return compileTransform(JIRA_CLOUD_TRANSFORMS[key]).apply(RESPONSES[key], SALT);
+  return compileTransform(JIRA_CLOUD_TRANSFORMS[key]).apply(structuredClone(RESPONSES[key]), SALT);
 }
 
 describe('JIRA_CLOUD_TRANSFORMS', () => {

@@ -56,7 +56,9 @@ describe('compileTransform: redact', () => {
 
   it('splices out array elements without shifting the wrong ones', () => {
     const body = { values: ['a', 'b', 'c', 'd', 'e'] };
-    expect(compileTransform({ redact: ['$.values[1]', '$.values[2]'] }).apply(body, SALT)).toStrictEqual({
+    expect(
+      compileTransform({ redact: ['$.values[1]', '$.values[2]'] }).apply(structuredClone(body), SALT),
+    ).toStrictEqual({
       values: ['a', 'c', 'e'],
     });
     expect(compileTransform({ redact: ['$.values[0,1,3]'] }).apply(body, SALT)).toStrictEqual({
@@ -326,14 +328,23 @@ describe('compileTransform: recursive schemas ($ref, definitions, discriminator)
 describe('compileTransform: apply', () => {
   const transform = compileTransform({ redact: ['$..displayName'], pseudonymize: ['$..accountId'] });
 
-  it('never changes the caller’s body, so repeated calls agree', () => {
+  it('takes the body over: sanitized in place, no copy made; calls on equal bodies agree', () => {
     const body = { values: [{ accountId: 'abc', displayName: 'Ana Ruiz' }] };
-    const snapshot = structuredClone(body);
+    const again = structuredClone(body);
     const first = transform.apply(body, SALT);
-    const second = transform.apply(body, SALT);
-    expect(body).toStrictEqual(snapshot);
-    expect(second).toStrictEqual(first);
+    expect(first).toBe(body);
     expect(first).toStrictEqual({ values: [{ accountId: tok('abc') }] });
+    expect(transform.apply(again, SALT)).toStrictEqual(first);
+  });
+
+  it('with a response schema, builds the allowed tree anew and leaves the body as it was', () => {
+    const schema = compileTransform({
+      responseSchema: { type: 'object', properties: { accountId: { type: 'string' } } },
+      pseudonymize: ['$.accountId'],
+    });
+    const body = { accountId: 'abc', displayName: 'Ana Ruiz' };
+    expect(schema.apply(body, SALT)).toStrictEqual({ accountId: tok('abc') });
+    expect(body).toStrictEqual({ accountId: 'abc', displayName: 'Ana Ruiz' });
   });
 
   it('passes scalars and empty documents through', () => {
