@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseEmailAddress } from './email';
 
 // Psoxy's URL_SAFE_TOKEN pseudonym with its default settings (DEFAULT implementation, STRICT email
@@ -55,12 +55,8 @@ function canonicalEmail(local: string, domain: string): string {
 }
 
 function tokenFor(text: string, salt: string): string {
-  return (
-    TOKEN_PREFIX +
-    createHash('sha256')
-      .update(text + salt, 'utf8')
-      .digest('base64url')
-  );
+  // the one-shot digest: no Hash object per identifier
+  return TOKEN_PREFIX + hash('sha256', text + salt, 'base64url');
 }
 
 function describe(value: unknown): string {
