@@ -17,7 +17,7 @@ import { type BuiltBundle, buildAll, bundleOptions, ROOT } from '../scripts/buil
  * The environment is a deployment's, with the store on a closed loopback port: no network.
  */
 
-const RUNS = 15;
+const RUNS = 21;
 const run = promisify(execFile);
 
 const ENV: Record<BuiltBundle['name'], Record<string, string>> = {
