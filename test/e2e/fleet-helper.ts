@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'vitest';
 import type { Sandbox, SandboxStats } from '../../src/sandbox';
 import { type CliRun, runCli } from '../helpers/cli';
 
@@ -112,4 +113,19 @@ export async function runFleetLoad(o: {
     stats,
     elapsedMs,
   };
+}
+
+/**
+ * What a fleet run must show on any store: every request to a live instance answered, no refresh
+ * token ever sent twice, no family revoked, and one refresh per token lifetime (give or take one).
+ */
+export function expectFleetHeld(out: FleetOutcome): void {
+  expect(out.failures, 'every request to a live instance succeeds').toEqual([]);
+  expect(out.ok).toBeGreaterThan(100);
+  expect(out.stats.reuseAfterLeeway, 'a spent refresh token was sent again').toBe(0);
+  expect(out.stats.reuseWithinLeeway, 'a spent refresh token was sent again').toBe(0);
+  expect(out.stats.familiesRevoked).toBe(0);
+  // A token is refreshed once it has less than the margin left: one refresh per window.
+  expect(out.refreshes).toBeGreaterThanOrEqual(out.fullWindows - 1);
+  expect(out.refreshes).toBeLessThanOrEqual(out.windows + 1);
 }

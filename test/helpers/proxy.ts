@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { createHttpServer, listen } from '../../src/adapters/node-http';
 import type { App } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
@@ -117,5 +118,19 @@ export async function startProxy(
       if (!opts.existingSandbox) await sandbox.close();
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** `startProxy` for one test file: every proxy a test starts is closed after it. */
+export function proxiesClosedAfterEach(): (opts?: Parameters<typeof startProxy>[0]) => Promise<TestProxy> {
+  let started: TestProxy[] = [];
+  afterEach(async () => {
+    await Promise.all(started.map((p) => p.close()));
+    started = [];
+  });
+  return async (opts = {}) => {
+    const p = await startProxy(opts);
+    started.push(p);
+    return p;
   };
 }

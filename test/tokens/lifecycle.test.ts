@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../src/rules';
 import { buildRuntime } from '../../src/runtime';
 import { SANDBOX_SITE } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { parseAccessToken } from '../../src/tokens/values';
-import { seedFamily, startProxy, type TestProxy, testClock } from '../helpers/proxy';
+import { proxiesClosedAfterEach, seedFamily, type TestProxy, testClock } from '../helpers/proxy';
 
 const HOUR = 3_600_000;
-let proxies: TestProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.map((p) => p.close()));
-  proxies = [];
-});
-
-async function proxy(opts: Parameters<typeof startProxy>[0] = {}) {
-  const p = await startProxy(opts);
-  proxies.push(p);
-  return p;
-}
+const proxy = proxiesClosedAfterEach();
 
 const get = (p: TestProxy, path = '/rest/api/3/myself') => fetch(`${p.url}${path}`);
 

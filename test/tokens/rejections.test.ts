@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SANDBOX_CLIENT } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { parseOutcome } from '../../src/tokens/outcome';
-import { seedFamily, startProxy, type TestProxy, testClock } from '../helpers/proxy';
+import { proxiesClosedAfterEach, seedFamily, type TestProxy, testClock } from '../helpers/proxy';
 
 /**
  * What the proxy does when refreshing cannot help, through the app on node:http against a
@@ -13,17 +13,7 @@ import { seedFamily, startProxy, type TestProxy, testClock } from '../helpers/pr
 
 const HOUR = 3_600_000;
 const STRICT = { leewaySeconds: 0, accessTokenGraceSeconds: 0 };
-let proxies: TestProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.map((p) => p.close()));
-  proxies = [];
-});
-
-async function proxy(opts: Parameters<typeof startProxy>[0] = {}) {
-  const p = await startProxy(opts);
-  proxies.push(p);
-  return p;
-}
+const proxy = proxiesClosedAfterEach();
 
 /** A second instance on the same store and sandbox. */
 const twin = (a: TestProxy, now: () => number) =>
