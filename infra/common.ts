@@ -1,4 +1,5 @@
-import { Fn, ref, TerraformDataSource, Token } from 'cdktf';
+import { Fn, Op, ref, TerraformDataSource, TerraformLocal, Token } from 'cdktf';
+import type { Construct } from 'constructs';
 import { SECRET_SUFFIXES, type SecretSuffix } from '../src/secrets';
 
 /** The secrets the proxy only reads (Terraform draws SALT; bootstrap writes the rest). */
@@ -66,3 +67,12 @@ export const splat = (
 
 /** A path next to the repository root, from the synthesized stack's directory (infra/cdktf.out/stacks/<name>). */
 export const repoPath = (rel: string): string => `${ref('path.module')}/../../../../${rel}`;
+
+/** The zip to deploy, as a local: the operator's zip variable when set, else the build's `dist/<built>`. */
+export function zipPathLocal(scope: Construct, id: string, variable: string, built: string): string {
+  return new TerraformLocal(
+    scope,
+    id,
+    Fn.conditional(Op.eq(variable, Fn.rawString('')), repoPath(`dist/${built}`), variable),
+  ).asString;
+}

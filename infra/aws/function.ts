@@ -1,9 +1,9 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
-import { Fn, Op, TerraformLocal } from 'cdktf';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { FUNCTION_TIMEOUT_SECONDS, repoPath } from '../common';
+import { FUNCTION_TIMEOUT_SECONDS, zipPathLocal } from '../common';
 import { functionEnvironment } from '../variables';
 import type { AwsContext } from './context';
 import type { ExecutionRole } from './roles';
@@ -17,15 +17,7 @@ export class ProxyFunction extends Construct {
   constructor(scope: Construct, id: string, ctx: AwsContext, exec: ExecutionRole) {
     super(scope, id);
     const { v, name } = ctx;
-    const zipPath = new TerraformLocal(
-      this,
-      'lambda_zip_path',
-      Fn.conditional(
-        Op.eq(v.zip.stringValue, Fn.rawString('')),
-        repoPath('dist/aws-lambda.zip'),
-        v.zip.stringValue,
-      ),
-    ).asString;
+    const zipPath = zipPathLocal(this, 'lambda_zip_path', v.zip.stringValue, 'aws-lambda.zip');
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${name}`,
       retentionInDays: v.retention.numberValue,

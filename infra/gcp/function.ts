@@ -6,9 +6,9 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
-import { Fn, type ITerraformDependable, Op, TerraformIterator, TerraformLocal, Token } from 'cdktf';
+import { Fn, type ITerraformDependable, Op, TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { FUNCTION_TIMEOUT_SECONDS, repoPath } from '../common';
+import { FUNCTION_TIMEOUT_SECONDS, zipPathLocal } from '../common';
 import { functionEnvironment } from '../variables';
 import type { GcpContext } from './context';
 
@@ -37,15 +37,7 @@ export class GcpFunction extends Construct {
     });
     const buildMember = `serviceAccount:${builder.email}`;
 
-    const zipPath = new TerraformLocal(
-      this,
-      'function_zip_path',
-      Fn.conditional(
-        Op.eq(v.zip.stringValue, Fn.rawString('')),
-        repoPath('dist/gcp-function.zip'),
-        v.zip.stringValue,
-      ),
-    ).asString;
+    const zipPath = zipPathLocal(this, 'function_zip_path', v.zip.stringValue, 'gcp-function.zip');
     const bucket = new StorageBucket(this, 'source', {
       name: `${project}-jtp-${env}-source`,
       location: Fn.upper(v.region.stringValue),
