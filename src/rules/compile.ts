@@ -31,7 +31,7 @@ const PSOXY_PREFIX = '/ex/jira/{cloudId}/rest/';
 
 /**
  * src/transforms' compileTransform, passed in rather than imported: the transforms (and
- * jsonpath-plus) then load only for rule sets that have one (`loadConfiguredRules`).
+ * jsonpath-plus) then load only for rule sets that have one (`loadRules`).
  */
 export type TransformCompiler = (spec: TransformSpec) => CompiledTransform;
 
