@@ -162,6 +162,24 @@ export function sandboxTokenLifetimeSeconds(env: NodeJS.ProcessEnv = process.env
   return reader(env)('SANDBOX_TOKEN_LIFETIME_SECONDS', wholeNumber(10, 86_400), '600');
 }
 
+/**
+ * `SANDBOX_RATE_LIMIT`: the limits the built-in sandbox enforces, in `serve`'s sandbox mode and
+ * the `sandbox` command; `parse` is the sandbox's own (src/sandbox/rate-limit.ts), which the proxy
+ * never imports. Undefined when unset.
+ */
+export function sandboxRateLimits<T>(
+  parse: (text: string) => T,
+  env: NodeJS.ProcessEnv = process.env,
+): T | undefined {
+  return reader(env)('SANDBOX_RATE_LIMIT', (v) => {
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new Invalid((err as Error).message);
+    }
+  });
+}
+
 interface Read {
   <T>(name: string, parse: Reader<T>): T | undefined;
   /** The fallback is text, read like a set value. */

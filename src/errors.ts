@@ -14,6 +14,8 @@ const CODES = {
   // that its credentials to the proxy failed.
   upstream_rejected_token: { status: 502, psoxy: 'CONNECTION_SETUP' },
   store_unavailable: { status: 503, psoxy: 'CONFIG_STORE_UNREACHABLE' },
+  // Atlassian's hourly points quota is spent: the proxy holds calls until its reset (src/quota-hold.ts).
+  quota_exhausted: { status: 429, psoxy: 'API_ERROR' },
   upstream_timeout: { status: 504, psoxy: 'API_ERROR' },
   upstream_unreachable: { status: 502, psoxy: 'API_ERROR' },
   response_too_large: { status: 502, psoxy: 'API_ERROR' },

@@ -14,7 +14,7 @@ export const USER_AGENT = 'jira-token-proxy/0.1.0';
 
 /** Response headers a caller may see: the contract's list, nothing else (no Set-Cookie, ever). */
 const PASS_BACK =
-  /^(content-type|content-encoding|etag|link|retry-after|x-ratelimit-.+|beta-ratelimit.*|x-beta-ratelimit-.+|ratelimit-reason)$/;
+  /^(content-type|content-encoding|etag|link|retry-after|beta-retry-after|x-ratelimit-.+|beta-ratelimit.*|x-beta-ratelimit-.+|ratelimit-reason)$/;
 
 export interface UpstreamRequest {
   method: string;

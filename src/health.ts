@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from './config';
+import type { QuotaState } from './quota-hold';
 import type { Rules } from './rules';
 import type { SecretStore } from './stores/store';
 import type { LifecycleState, LifecycleStatus, TokenLifecycle } from './tokens/lifecycle';
@@ -17,6 +18,8 @@ export interface HealthDeps {
   tokens: TokenLifecycle;
   /** The pseudonymization salt; only its SHA-256 is shown. */
   loadSalt: () => Promise<string>;
+  /** This instance's quota hold: shown, never a problem (the family is fine; Atlassian resets it). */
+  quota: () => QuotaState;
 }
 
 const BOOTSTRAP = '`npx jira-token-proxy bootstrap`';
@@ -57,6 +60,7 @@ export function createHealth(d: HealthDeps): (requestId: string) => Promise<Resp
         saltSha256: saltSha256 ?? null,
       },
       tokens: status,
+      quota: d.quota(),
     };
     return Response.json(body, {
       status: healthy ? 200 : 503,

@@ -22,6 +22,24 @@ export const METRIC = {
   lockWaitMs: 'lockWaitMs',
   /** Jira rejected a token that was just issued: refreshing again would not help (site access, scopes). */
   upstreamRejected: 'upstreamTokenRejected',
+  /** One per 429 from Atlassian, by `reason` (its RateLimit-Reason, `none` when it gave none). */
+  rateLimited: 'upstreamRateLimited',
+  /** One per request the proxy answered itself during a quota hold, by `reason` (src/quota-hold.ts). */
+  quotaHeld: 'quotaHeldAnswer',
+  /** A near-limit flag (under 20% of a budget left), by `header`; at most once a minute per header per instance. */
+  nearLimit: 'upstreamNearLimit',
+  /** At each quota hold: minutes from the first quota 429 of an unbroken run to this hold's reset. */
+  quotaLimitedMinutes: 'quotaLimitedMinutes',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/**
+ * The field some metrics' log lines carry beside the value: the stacks make it a dimension (AWS,
+ * beside the metric's total) or a label (GCP), so a dashboard can split the metric by it.
+ */
+export const METRIC_DIMENSION: Partial<Record<MetricName, string>> = {
+  [METRIC.rateLimited]: 'reason',
+  [METRIC.quotaHeld]: 'reason',
+  [METRIC.nearLimit]: 'header',
+};

@@ -1,6 +1,7 @@
 import { type ProxyCall, type Reply, toResponse } from './call';
 import { ProxyError } from './errors';
 import type { Upstream, UpstreamResponse } from './forward';
+import type { QuotaHold } from './quota-hold';
 import type { Decision } from './rules';
 import type { TokenLifecycle } from './tokens/lifecycle';
 import type { CompiledTransform } from './transforms';
@@ -18,6 +19,8 @@ export interface ProxyDeps {
   apiUrl: string;
   upstream: Upstream;
   tokens: TokenLifecycle;
+  /** Atlassian's quota state, per instance: holds calls while a quota is spent. */
+  quota: QuotaHold;
   /** The pseudonymization salt (src/salt.ts), needed by transformed endpoints only. */
   loadSalt: () => Promise<string>;
 }
@@ -25,7 +28,7 @@ export interface ProxyDeps {
 // Jira's answer when the token is valid but the grant lacks the endpoint's scope.
 const SCOPE_MISMATCH = /scope does not match/i;
 
-export function createProxy({ apiUrl, upstream, tokens, loadSalt }: ProxyDeps): ProxyStep {
+export function createProxy({ apiUrl, upstream, tokens, quota, loadSalt }: ProxyDeps): ProxyStep {
   return async function proxy(call, decision, requestId) {
     const transform = decision.transform;
     if (transform && call.method === 'HEAD') {
@@ -43,16 +46,20 @@ export function createProxy({ apiUrl, upstream, tokens, loadSalt }: ProxyDeps): 
     }
     const path = decision.upstreamPath + decision.upstreamQuery;
     const send = (accessToken: string) =>
-      upstream.send({
-        method: call.method,
-        base: apiUrl,
-        path,
-        accessToken,
-        requestId,
-        accept: call.header('accept'),
-        acceptEncoding: transform ? null : call.header('accept-encoding'),
-      });
+      upstream
+        .send({
+          method: call.method,
+          base: apiUrl,
+          path,
+          accessToken,
+          requestId,
+          accept: call.header('accept'),
+          acceptEncoding: transform ? null : call.header('accept-encoding'),
+        })
+        .then((r) => quota.observe(r));
 
+    // While Atlassian's quota is spent, nothing goes upstream: the hold answers (429 quota_exhausted).
+    quota.check();
     // A transformed endpoint without its salt fails before anything is fetched.
     const salt = transform ? await loadSalt() : '';
     let token = await tokens.accessToken();

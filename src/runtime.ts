@@ -4,6 +4,7 @@ import { Upstream } from './forward';
 import { createHealth } from './health';
 import { setLogLevel } from './log';
 import { createProxy } from './proxy';
+import { QuotaHold } from './quota-hold';
 import type { Rules } from './rules';
 import { loadRules } from './rules';
 import { saltLoader } from './salt';
@@ -67,11 +68,12 @@ export function buildRuntime({ config, store, rules, now }: RuntimeParts): Runti
   });
   const upstream = new Upstream(config.upstreamTimeoutMs, config.maxResponseBytes);
   const loadSalt = saltLoader(store, names.SALT);
+  const quota = new QuotaHold(now);
   const app = createApp({
     rules,
     tokens,
-    proxy: createProxy({ apiUrl: config.apiUrl, upstream, tokens, loadSalt }),
-    health: createHealth({ config, store, rules, tokens, loadSalt }),
+    proxy: createProxy({ apiUrl: config.apiUrl, upstream, tokens, quota, loadSalt }),
+    health: createHealth({ config, store, rules, tokens, loadSalt, quota: () => quota.state() }),
     async close() {
       tokens.close();
       await upstream.close();

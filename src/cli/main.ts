@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { loadConfig } from '../config';
+import { loadConfig, sandboxRateLimits } from '../config';
 import { logToStderr } from '../log';
 import { checkAwsRegion } from './aws-region';
 import { describeFailure, printJson, quietOnClosedPipe } from './output';
@@ -56,7 +56,13 @@ program
   .command('sandbox')
   .description('run the Atlassian sandbox alone')
   .option('--port <n>', 'port', port, 8788)
-  .action(async (o: { port: number }) => (await import('../sandbox/cli')).runSandboxCommand(o));
+  .action(async (o: { port: number }) => {
+    const [{ runSandboxCommand }, { parseRateLimits }] = await Promise.all([
+      import('../sandbox/cli'),
+      import('../sandbox/rate-limit'),
+    ]);
+    await runSandboxCommand({ ...o, rateLimits: sandboxRateLimits(parseRateLimits) });
+  });
 
 quietOnClosedPipe();
 try {

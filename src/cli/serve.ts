@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isLoopbackAddress } from '../adapters/host-check';
 import { createHttpServer } from '../adapters/node-http';
-import { type Config, loadConfig, sandboxTokenLifetimeSeconds } from '../config';
+import { type Config, loadConfig, sandboxRateLimits, sandboxTokenLifetimeSeconds } from '../config';
 import { logger } from '../log';
 import { createRuntime } from '../runtime';
 import { secretNames } from '../secrets';
@@ -49,6 +49,7 @@ export async function serve(opts: { port?: number; host: string }): Promise<void
   if (sandbox) {
     console.log(`jira-token-proxy: SANDBOX MODE (no tokens stored and JIRA_CLOUD_ID unset)`);
     console.log(`  Atlassian sandbox on ${sandbox.url}; token family in ${config.secretFile}`);
+    if (sandbox.rateLimits) console.log(`  the sandbox enforces (SANDBOX_RATE_LIMIT): ${sandbox.rateLimits}`);
     console.log(`  try: curl ${base}/rest/api/3/myself`);
     console.log('  for the CLI in another terminal (status, refresh), first:');
     console.log(
@@ -92,8 +93,14 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
 
 async function startSandboxMode(base: Config, port: number) {
   // The sandbox is a separate program: only this CLI path loads it.
-  const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
-  const sandbox = await startSandbox({ accessTokenLifetimeSeconds: sandboxTokenLifetimeSeconds() });
+  const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES, parseRateLimits, describeRateLimits } = await import(
+    '../sandbox'
+  );
+  const rateLimits = sandboxRateLimits(parseRateLimits);
+  const sandbox = await startSandbox({
+    accessTokenLifetimeSeconds: sandboxTokenLifetimeSeconds(),
+    rateLimits,
+  });
   // Named for the port this process holds, so no other sandbox is using it: a file left there is
   // from one that has stopped. Absolute, so the exports printed work from any folder.
   const secretFile = resolve(dirname(base.secretFile), `sandbox-${port}-secrets.json`);
@@ -121,7 +128,12 @@ async function startSandboxMode(base: Config, port: number) {
       code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
       redirectUri,
     });
-    return { url: sandbox.url, close, config: { ...config, jiraCloudId: family.site.id } };
+    return {
+      url: sandbox.url,
+      close,
+      config: { ...config, jiraCloudId: family.site.id },
+      rateLimits: rateLimits?.length ? describeRateLimits(rateLimits) : undefined,
+    };
   } catch (err) {
     await close();
     throw err;

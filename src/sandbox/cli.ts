@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { PSOXY_SCOPES, SANDBOX_CLIENT, startSandbox } from './index';
+import { describeRateLimits } from './rate-limit';
+import { PSOXY_SCOPES, SANDBOX_CLIENT, type SandboxRateLimit, startSandbox } from './index';
 
 /** `jira-token-proxy sandbox`: the Atlassian sandbox alone, until SIGINT or SIGTERM. */
-export async function runSandboxCommand(opts: { port: number }): Promise<void> {
-  const sandbox = await startSandbox({ port: opts.port });
+export async function runSandboxCommand(opts: {
+  port: number;
+  rateLimits?: SandboxRateLimit[];
+}): Promise<void> {
+  const sandbox = await startSandbox({ port: opts.port, rateLimits: opts.rateLimits });
   const authorize = new URL('/authorize', sandbox.url);
   authorize.search = new URLSearchParams({
     audience: 'api.atlassian.com',
@@ -20,6 +24,7 @@ export async function runSandboxCommand(opts: { port: number }): Promise<void> {
   console.log(
     `Atlassian sandbox on ${sandbox.url} (client id ${SANDBOX_CLIENT.clientId}, client secret ${SANDBOX_CLIENT.clientSecret}); authorize: ${authorize}`,
   );
+  if (opts.rateLimits?.length) console.log(`  enforcing rate limits: ${describeRateLimits(opts.rateLimits)}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

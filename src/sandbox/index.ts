@@ -24,6 +24,7 @@ import type {
 
 export type { SandboxClient, SandboxSite } from './constants';
 export { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from './constants';
+export { describeRateLimits, parseRateLimits, type SandboxRateLimit } from './rate-limit';
 export type {
   FailureTarget,
   InjectedFailure,
@@ -65,7 +66,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     stats,
   );
-  const meter = new RateMeter(now);
+  const meter = new RateMeter(now, opts.rateLimits);
   const queues: Record<FailureTarget, InjectedFailure[]> = { token: [], api: [] };
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
@@ -96,6 +97,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (target === 'api' && opts.latencyMs) await wait(opts.latencyMs);
 
     if (target === 'api') {
+      const refused = meter.refusal();
+      if (refused) return sendRaw(res, 429, defaultFailureBody(429), apiHeaders(refused));
       const answer = handleApi(record.method, record.rawPath, req.headers.authorization, apiCtx);
       if (answer.status === 401) stats.api401++;
       return send(res, answer.status, answer.body, apiHeaders(meter.count()));
@@ -150,7 +153,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return sendRaw(res, status, f.body ?? defaultFailureBody(status), headers);
     }
     if (status === 401) stats.api401++;
-    const rate = status === 429 ? meter.limited(retryAfter ?? 1) : meter.count();
+    const rate = status === 429 ? meter.limited(retryAfter ?? 1, f.reason) : meter.count();
     if (status !== 429 && retryAfter !== undefined) rate['retry-after'] = String(retryAfter);
     return sendRaw(res, status, f.body ?? defaultFailureBody(status), apiHeaders(rate));
   }

@@ -1,4 +1,5 @@
 import type { SandboxClient, SandboxSite } from './constants';
+import type { SandboxRateLimit } from './rate-limit';
 
 export interface SandboxOptions {
   /** Default 0 (ephemeral); the host is always 127.0.0.1. */
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   deadRefreshTokenError?: 'invalid_grant' | 'unauthorized_client';
   /** Artificial delay before every API answer (benchmarks). */
   latencyMs?: number;
+  /** Limits enforced on API calls, as Atlassian does (`SANDBOX_RATE_LIMIT`, src/sandbox/rate-limit.ts); default none. */
+  rateLimits?: SandboxRateLimit[];
 }
 
 export interface RecordedRequest {
@@ -46,7 +49,13 @@ export interface SandboxStats {
 
 export type InjectedFailure =
   /** 401/403/404: how Atlassian answers a dead token at times (observed), without touching the family. */
-  | { status: 401 | 403 | 404 | 429 | 500 | 502 | 503; retryAfterSeconds?: number; body?: string }
+  | {
+      status: 401 | 403 | 404 | 429 | 500 | 502 | 503;
+      retryAfterSeconds?: number;
+      body?: string;
+      /** A 429's `RateLimit-Reason`; default `jira-burst-based`. */
+      reason?: string;
+    }
   | { delayMs: number }
   | { drop: true };
 
