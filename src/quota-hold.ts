@@ -49,7 +49,7 @@ export class QuotaHold {
   #limitedSince: number | undefined;
   readonly #nearLimitCounted = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   /** Throws the held answer while a quota hold lasts; otherwise returns and the call may go upstream. */
   check(): void {

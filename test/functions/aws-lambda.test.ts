@@ -209,6 +209,46 @@ describe('API Gateway REST API (payload 1.0)', () => {
   });
 });
 
+describe("Atlassian's quota", () => {
+  it('holds every call after a quota 429 until the reset, with the rate-limit headers; a burst 429 holds nothing', async () => {
+    // The instance's clock ten minutes back, so the hold is over once real time returns.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 600_000 });
+    try {
+      sandbox.failNext('api', [{ status: 429, retryAfterSeconds: 5, reason: 'jira-burst-based' }]);
+      expect((await v2(functionUrlEvent())).statusCode).toBe(429);
+      expect((await v2(functionUrlEvent())).statusCode).toBe(200);
+
+      sandbox.failNext('api', [{ status: 429, retryAfterSeconds: 5, reason: 'jira-quota-tenant-based' }]);
+      const limited = await v2(functionUrlEvent());
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers).toMatchObject({
+        'retry-after': '5',
+        'ratelimit-reason': 'jira-quota-tenant-based',
+      });
+      const before = upstreamCalls().length;
+      for (let i = 0; i < 10; i++) {
+        const held = await v2(functionUrlEvent());
+        expect(held.statusCode).toBe(429);
+        expect(held.headers).toMatchObject({
+          'retry-after': '5',
+          'ratelimit-reason': 'jira-quota-tenant-based',
+          'x-ratelimit-remaining': '0',
+          'x-psoxy-error': 'API_ERROR',
+        });
+        expect(JSON.parse(held.body).error.code).toBe('quota_exhausted');
+      }
+      expect(upstreamCalls()).toHaveLength(before);
+      const health = JSON.parse((await v2(functionUrlEvent({ target: '/_health' }))).body);
+      expect(health.quota.holding).toBe(true);
+      vi.setSystemTime(Date.now() + 5000);
+      expect((await v2(functionUrlEvent())).statusCode).toBe(200);
+      expect(upstreamCalls()).toHaveLength(before + 1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('scheduled refresh and failures', () => {
   it('refreshes a due token on {"action":"refresh"} and returns the report', async () => {
     const names = secretNames('PSOXY_JIRA_CLOUD_');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
@@ -104,6 +104,43 @@ describe('Cloud Function jiraTokenProxy', () => {
     expect(upstreamCalls().length).toBe(before);
     // The same server still answers HTTP/1.0 and HTTP/1.1.
     expect(await rawHead(base, 'GET /_health HTTP/1.0\r\n\r\n')).toBe(200);
+  });
+
+  it('holds every call after a quota 429 until the reset, with the rate-limit headers; a burst 429 holds nothing', async () => {
+    // The instance's clock ten minutes back, so the hold is over once real time returns.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 600_000 });
+    try {
+      sandbox.failNext('api', [{ status: 429, retryAfterSeconds: 5, reason: 'jira-burst-based' }]);
+      expect((await rawRequest(base, '/rest/api/3/myself')).status).toBe(429);
+      expect((await rawRequest(base, '/rest/api/3/myself')).status).toBe(200);
+
+      sandbox.failNext('api', [{ status: 429, retryAfterSeconds: 5, reason: 'jira-quota-global-based' }]);
+      const limited = await rawRequest(base, '/rest/api/3/myself');
+      expect(limited.status).toBe(429);
+      expect(limited.headers).toMatchObject({
+        'retry-after': '5',
+        'ratelimit-reason': 'jira-quota-global-based',
+      });
+      const before = upstreamCalls().length;
+      for (let i = 0; i < 10; i++) {
+        const held = await rawRequest(base, '/rest/api/3/users');
+        expect(held.status).toBe(429);
+        expect(held.headers).toMatchObject({
+          'retry-after': '5',
+          'ratelimit-reason': 'jira-quota-global-based',
+          'x-ratelimit-remaining': '0',
+          'x-psoxy-error': 'API_ERROR',
+        });
+        expect(JSON.parse(held.body).error.code).toBe('quota_exhausted');
+      }
+      expect(upstreamCalls()).toHaveLength(before);
+      expect(JSON.parse((await rawRequest(base, '/_health')).body).quota.holding).toBe(true);
+      vi.setSystemTime(Date.now() + 5000);
+      expect((await rawRequest(base, '/rest/api/3/myself')).status).toBe(200);
+      expect(upstreamCalls()).toHaveLength(before + 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('answers the health check on /_health and on the header', async () => {
