@@ -30,7 +30,7 @@ export const UPSTREAM_TIMEOUT_SECONDS = 25;
 export const FUNCTION_TIMEOUT_SECONDS = 30;
 
 /** Metrics the proxy logs as `{"metric": name, "value": n}` lines: the code's own list. */
-export { METRIC as METRICS } from '../src/metric-names';
+export { METRIC as METRICS, METRIC_DIMENSION } from '../src/metric-names';
 export const DAYS_LEFT_ALARM = 30;
 
 /**

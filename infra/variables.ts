@@ -90,6 +90,17 @@ export function commonVariables(scope: Construct, prefixPattern: string) {
       'alarm_email must be an e-mail address or empty.',
     ],
   });
+  const quotaAlarmMinutes = variable(scope, 'quota_limited_alarm_minutes', {
+    type: 'number',
+    default: 60,
+    description:
+      "Alarm when Atlassian's points quota has held the proxy's calls for longer than this many minutes in a row " +
+      '(quotas reset on the hour: the default alarms when a second hour is lost).',
+    validation: () => [
+      '${var.quota_limited_alarm_minutes >= 1 && var.quota_limited_alarm_minutes <= 1440 && floor(var.quota_limited_alarm_minutes) == var.quota_limited_alarm_minutes}',
+      'quota_limited_alarm_minutes must be a whole number from 1 to 1440.',
+    ],
+  });
   const ruleSet = variable(scope, 'rule_set', {
     type: 'string',
     default: 'jira-cloud',
@@ -121,6 +132,7 @@ export function commonVariables(scope: Construct, prefixPattern: string) {
     saltVersion,
     memoryMb,
     alarmEmail,
+    quotaAlarmMinutes,
     ruleSet,
     rulesFile,
     logLevel,

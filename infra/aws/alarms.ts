@@ -4,7 +4,14 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Fn, Op, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG, splat } from '../common';
+import {
+  DAYS_LEFT_ALARM,
+  METRIC_DIMENSION,
+  METRICS,
+  REQUEST_ERRORS_METRIC,
+  REQUEST_LOG,
+  splat,
+} from '../common';
 import type { AwsContext } from './context';
 
 /** One alarm: what it watches and the line the on-call person reads (docs/runbook-bootstrap.md#alarms). */
@@ -17,7 +24,7 @@ interface AlarmSpec {
   statistic: 'Sum' | 'Minimum' | 'Maximum';
   period: number;
   threshold: number;
-  comparisonOperator: 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold';
+  comparisonOperator: 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold';
   evaluationPeriods?: number;
   treatMissingData?: 'breaching' | 'notBreaching';
 }
@@ -65,6 +72,20 @@ export class AwsAlarms extends Construct {
         logGroupName: watched.logGroupName,
         pattern: `{ $.metric = "${metric}" }`,
         metricTransformation: { name: metric, namespace: this.namespace, value: '$.value' },
+      });
+    }
+    // Beside each total, one series per value of the field the metric carries (the 429s by reason).
+    for (const [metric, field] of Object.entries(METRIC_DIMENSION)) {
+      new CloudwatchLogMetricFilter(this, `metric_${metric}_by_${field}`, {
+        name: `${name}-${metric}-by-${field}`,
+        logGroupName: watched.logGroupName,
+        pattern: `{ $.metric = "${metric}" }`,
+        metricTransformation: {
+          name: metric,
+          namespace: this.namespace,
+          value: '$.value',
+          dimensions: { [field]: `$.${field}` },
+        },
       });
     }
     // Requests that ended in an error, one series per X-Psoxy-Error value (the dashboard's
@@ -135,6 +156,27 @@ export class AwsAlarms extends Construct {
         threshold: DAYS_LEFT_ALARM,
         comparisonOperator: 'LessThanThreshold',
         treatMissingData: 'breaching',
+      },
+      {
+        id: 'quota_limited',
+        description:
+          "jira-token-proxy: Atlassian's hourly points quota has held the pipeline for longer than quota_limited_alarm_minutes in a row; callers get 429 quota_exhausted until the reset. Cut the calls (bulk endpoints) or ask Atlassian for a quota review: docs/OPERATORS.md#quota-alarms.",
+        metricName: METRICS.quotaLimitedMinutes,
+        statistic: 'Maximum',
+        // Reported once per hold (at most hourly): the alarm stays up for the hour it concerns.
+        period: 3600,
+        threshold: v.quotaAlarmMinutes.numberValue,
+        comparisonOperator: 'GreaterThanThreshold',
+      },
+      {
+        id: 'quota_near_limit',
+        description:
+          'jira-token-proxy: Atlassian says less than 20% of a rate-limit budget is left (X-RateLimit-NearLimit or X-Beta-RateLimit-NearLimit). The quota may run out before the hour turns: docs/OPERATORS.md#quota-alarms.',
+        metricName: METRICS.nearLimit,
+        statistic: 'Sum',
+        period: 3600,
+        threshold: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
       },
       {
         id: 'refresh_dead_letters',

@@ -1,13 +1,22 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { Construct } from 'constructs';
-import { BLOCKED_ERROR, DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG } from '../common';
+import type { MetricName } from '../../src/metric-names';
+import {
+  BLOCKED_ERROR,
+  DAYS_LEFT_ALARM,
+  METRIC_DIMENSION,
+  METRICS,
+  REQUEST_ERRORS_METRIC,
+  REQUEST_LOG,
+} from '../common';
 import type { AwsContext } from './context';
 
 type MetricLine = (string | Record<string, unknown>)[];
 
 /**
  * One CloudWatch dashboard: requests by status and error code, blocked requests, latency
- * p50/p99, refreshes, lock waits, write-backs and days left. Built from the same metric names
+ * p50/p99, refreshes, lock waits, write-backs, days left, and Atlassian's rate limits (429s by
+ * reason, held answers, minutes held, near-limit flags). Built from the same metric names
  * the proxy logs and the alarms watch.
  */
 export class AwsDashboard extends Construct {
@@ -25,6 +34,9 @@ export class AwsDashboard extends Construct {
     const ns = watched.namespace;
     const fn = ['FunctionName', watched.functionName];
     const own = (metric: string, opts: Record<string, unknown> = {}): MetricLine => [ns, metric, opts];
+    // One series per value of the field the metric's lines carry (src/metric-names.ts).
+    const bySearch = (metric: MetricName) =>
+      `SEARCH('{${ns},${METRIC_DIMENSION[metric]}} MetricName="${metric}"', 'Sum', 300)`;
     let y = 0;
     const widget = (title: string, metrics: MetricLine[], extra: Record<string, unknown> = {}) => {
       const w = {
@@ -77,6 +89,20 @@ export class AwsDashboard extends Construct {
           period: 86400,
           annotations: { horizontal: [{ label: 'alarm', value: DAYS_LEFT_ALARM }] },
         }),
+        widget("Atlassian's 429s by reason, and answers held", [
+          own(METRICS.rateLimited, { label: '429s from Atlassian' }),
+          [{ expression: bySearch(METRICS.rateLimited), id: 'limited' }],
+          own(METRICS.quotaHeld, { label: 'answered by the quota hold' }),
+          [{ expression: bySearch(METRICS.quotaHeld), id: 'held' }],
+        ]),
+        widget('Quota: minutes held in a row, near-limit flags', [
+          own(METRICS.quotaLimitedMinutes, {
+            stat: 'Maximum',
+            period: 3600,
+            label: 'minutes held in a row (max)',
+          }),
+          own(METRICS.nearLimit, { yAxis: 'right', label: 'near-limit flags' }),
+        ]),
         widget('Invocations, errors, duration', [
           ['AWS/Lambda', 'Invocations', ...fn],
           ['AWS/Lambda', 'Errors', ...fn],

@@ -10,6 +10,7 @@ import type { MetricName } from '../../src/metric-names';
 import {
   DAYS_LEFT_ALARM,
   FUNCTION_ERRORS_METRIC,
+  METRIC_DIMENSION,
   METRICS,
   REQUEST_ERRORS_METRIC,
   REQUEST_LOG,
@@ -18,7 +19,7 @@ import {
 import type { GcpContext } from './context';
 
 /** Metrics whose log lines carry a measured value (the rest count lines). */
-const MEASURED: MetricName[] = [METRICS.daysLeft, METRICS.lockWaitMs];
+const MEASURED: MetricName[] = [METRICS.daysLeft, METRICS.lockWaitMs, METRICS.quotaLimitedMinutes];
 /** Cloud Monitoring waits at most 23.5 h for a missing series; 23 h covers a 12-hourly schedule twice. */
 const DAYS_LEFT_ABSENT = '82800s';
 
@@ -36,22 +37,25 @@ export class GcpAlerts extends Construct {
     const { v, name, apis } = ctx;
     const service = `resource.type="cloud_run_revision" AND resource.labels.service_name="${name}"`;
     this.metricType = (metric) => `logging.googleapis.com/user/${name}/${metric}`;
-    const metrics = Object.values(METRICS).map(
-      (metric) =>
-        new LoggingMetric(this, `metric_${metric}`, {
-          name: `${name}/${metric}`,
-          description: `jira-token-proxy ${metric} (src/metric-names.ts)`,
-          filter: `${service} AND jsonPayload.metric="${metric}"`,
-          ...(MEASURED.includes(metric)
-            ? {
-                valueExtractor: 'EXTRACT(jsonPayload.value)',
-                metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: '1' },
-                bucketOptions: { exponentialBuckets: { numFiniteBuckets: 40, growthFactor: 1.4, scale: 1 } },
-              }
-            : { metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1' } }),
-          dependsOn: apis,
-        }),
-    );
+    const metrics = Object.values(METRICS).map((metric) => {
+      // The field the metric's lines carry (the 429s' reason) as a label: a chart splits by it.
+      const field = METRIC_DIMENSION[metric];
+      const labels = field ? [{ key: field, valueType: 'STRING' }] : undefined;
+      return new LoggingMetric(this, `metric_${metric}`, {
+        name: `${name}/${metric}`,
+        description: `jira-token-proxy ${metric} (src/metric-names.ts)`,
+        filter: `${service} AND jsonPayload.metric="${metric}"`,
+        ...(field ? { labelExtractors: { [field]: `EXTRACT(jsonPayload.${field})` } } : {}),
+        ...(MEASURED.includes(metric)
+          ? {
+              valueExtractor: 'EXTRACT(jsonPayload.value)',
+              metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: '1' },
+              bucketOptions: { exponentialBuckets: { numFiniteBuckets: 40, growthFactor: 1.4, scale: 1 } },
+            }
+          : { metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1', labels } }),
+        dependsOn: apis,
+      });
+    });
     metrics.push(
       new LoggingMetric(this, `metric_${REQUEST_ERRORS_METRIC}`, {
         name: `${name}/${REQUEST_ERRORS_METRIC}`,
@@ -121,6 +125,11 @@ export class GcpAlerts extends Construct {
         conditions: [sumAbove(FUNCTION_ERRORS_METRIC, 300)],
       },
       {
+        id: 'quota_near_limit',
+        text: 'Atlassian says less than 20% of a rate-limit budget is left (X-RateLimit-NearLimit or X-Beta-RateLimit-NearLimit). The quota may run out before the hour turns: docs/OPERATORS.md#quota-alarms.',
+        conditions: [sumAbove(METRICS.nearLimit, 3600)],
+      },
+      {
         id: 'family_days_left',
         text: `The token family expires in under ${DAYS_LEFT_ALARM} days, or the scheduled refresh has not reported for 23 hours. Run the annual bootstrap, or check the schedule.`,
         conditions: [
@@ -159,6 +168,25 @@ export class GcpAlerts extends Construct {
         dependsOn: [...apis, ...metrics],
       });
     }
+    // A log-match policy: the minutes are compared exactly (a distribution's percentile is not).
+    new MonitoringAlertPolicy(this, 'quota_limited', {
+      displayName: `${name}: quota limited`,
+      combiner: 'OR',
+      notificationChannels: channels,
+      documentation: documentation(
+        "Atlassian's hourly points quota has held the pipeline for longer than quota_limited_alarm_minutes in a row; callers get 429 quota_exhausted until the reset. Cut the calls (bulk endpoints) or ask Atlassian for a quota review: docs/OPERATORS.md#quota-alarms.",
+      ),
+      conditions: [
+        {
+          displayName: `${METRICS.quotaLimitedMinutes} > quota_limited_alarm_minutes`,
+          conditionMatchedLog: {
+            filter: `${service} AND jsonPayload.metric="${METRICS.quotaLimitedMinutes}" AND jsonPayload.value > ${v.quotaAlarmMinutes.numberValue}`,
+          },
+        },
+      ],
+      alertStrategy: { notificationRateLimit: { period: '3600s' } },
+      dependsOn: apis,
+    });
     // A log-match policy, so a failed run alerts without a metric in between.
     new MonitoringAlertPolicy(this, 'scheduler_failures', {
       displayName: `${name}: scheduler failures`,

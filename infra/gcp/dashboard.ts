@@ -1,7 +1,15 @@
 import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashboard';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { BLOCKED_ERROR, DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG } from '../common';
+import type { MetricName } from '../../src/metric-names';
+import {
+  BLOCKED_ERROR,
+  DAYS_LEFT_ALARM,
+  METRIC_DIMENSION,
+  METRICS,
+  REQUEST_ERRORS_METRIC,
+  REQUEST_LOG,
+} from '../common';
 import type { GcpContext } from './context';
 
 interface Series {
@@ -15,7 +23,7 @@ interface Series {
 /**
  * One Cloud Monitoring dashboard: requests by status class and error code, blocked requests,
  * latency p50/p99 (Cloud Run's own metrics of the 2nd-gen function), refreshes, lock waits,
- * write-backs and days left (the log-based metrics the alerts watch).
+ * write-backs, days left and Atlassian's rate limits (the log-based metrics the alerts watch).
  */
 export class GcpDashboard extends Construct {
   readonly url: string;
@@ -117,6 +125,23 @@ export class GcpDashboard extends Construct {
       [{ ...own(METRICS.daysLeft, 'days left', 'ALIGN_DELTA'), reducer: 'REDUCE_PERCENTILE_05' }],
       { thresholds: [{ value: DAYS_LEFT_ALARM, label: 'alert' }] },
     );
+    const byField = (metric: MetricName): Series => ({
+      filter: `metric.type="${metricType(metric)}" AND resource.type="cloud_run_revision"`,
+      aligner: 'ALIGN_SUM',
+      reducer: 'REDUCE_SUM',
+      groupBy: [`metric.label.${METRIC_DIMENSION[metric]}`],
+    });
+    tile("Atlassian's 429s by reason, and answers held", [
+      byField(METRICS.rateLimited),
+      byField(METRICS.quotaHeld),
+    ]);
+    tile('Quota: minutes held in a row, near-limit flags', [
+      {
+        ...own(METRICS.quotaLimitedMinutes, 'minutes held in a row', 'ALIGN_DELTA'),
+        reducer: 'REDUCE_PERCENTILE_99',
+      },
+      own(METRICS.nearLimit, 'near-limit flags'),
+    ]);
     const dashboard = new MonitoringDashboard(this, 'dashboard', {
       dashboardJson: JSON.stringify({ displayName: name, mosaicLayout: { columns: 48, tiles } }),
       dependsOn,

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { describeRateLimits } from './rate-limit';
-import { PSOXY_SCOPES, SANDBOX_CLIENT, type SandboxRateLimit, startSandbox } from './index';
+import {
+  describeRateLimits,
+  PSOXY_SCOPES,
+  SANDBOX_CLIENT,
+  type SandboxRateLimit,
+  startSandbox,
+} from './index';
 
 /** `jira-token-proxy sandbox`: the Atlassian sandbox alone, until SIGINT or SIGTERM. */
 export async function runSandboxCommand(opts: {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_SECRETS,
   BLOCKED_ERROR,
+  METRIC_DIMENSION,
   METRICS,
   PLACEHOLDER,
   REQUEST_ERRORS_METRIC,
@@ -337,10 +338,20 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       pattern: '{ $.message = "request" && $.error = "*" }',
       metric_transformation: { name: REQUEST_ERRORS_METRIC, value: '1', dimensions: { error: '$.error' } },
     });
-    expect(Object.keys(filters)).toHaveLength(Object.keys(METRICS).length + 1);
+    // The metrics that carry a field (the 429s' reason) also have one series per value of it.
+    for (const [metric, field] of Object.entries(METRIC_DIMENSION)) {
+      expect(filters[`metric_${metric}_by_${field}`], metric).toMatchObject({
+        pattern: `{ $.metric = "${metric}" }`,
+        metric_transformation: { name: metric, value: '$.value', dimensions: { [field]: `$.${field}` } },
+      });
+    }
+    expect(METRIC_DIMENSION[METRICS.rateLimited]).toBe('reason');
+    expect(Object.keys(filters)).toHaveLength(
+      Object.keys(METRICS).length + Object.keys(METRIC_DIMENSION).length + 1,
+    );
   });
 
-  it('alarms on refresh failures and rejections, write-back failures, function errors, days left and the DLQ', () => {
+  it('alarms on refresh failures and rejections, write-back failures, function errors, days left, quotas and the DLQ', () => {
     const alarms: Tf = tf.resource.aws_cloudwatch_metric_alarm;
     const own = 'JiraTokenProxy/${var.environment}';
     expect(
@@ -377,6 +388,15 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       ],
       function_errors: ['AWS/Lambda', 'Errors', 'Sum', 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'],
       family_days_left: [own, METRICS.daysLeft, 'Minimum', 'LessThanThreshold', 30, 'breaching'],
+      quota_limited: [
+        own,
+        METRICS.quotaLimitedMinutes,
+        'Maximum',
+        'GreaterThanThreshold',
+        '${var.quota_limited_alarm_minutes}',
+        'notBreaching',
+      ],
+      quota_near_limit: [own, METRICS.nearLimit, 'Sum', 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'],
       refresh_dead_letters: [
         'AWS/SQS',
         'ApproximateNumberOfMessagesVisible',
@@ -398,6 +418,9 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       evaluation_periods: 2,
       datapoints_to_alarm: 2,
     });
+    // A quota hold reports its minutes once (at most hourly): the alarm covers the hour.
+    expect(alarms.quota_limited.period).toBe(3600);
+    expect(tf.variable.quota_limited_alarm_minutes.default).toBe(60);
     for (const [id, a] of Object.entries(alarms)) {
       expect(a.alarm_actions, id).toEqual([TOPIC]);
       expect(a.ok_actions, id).toEqual([TOPIC]);
@@ -432,6 +455,8 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       'Lock waits (ms)',
       'Write-backs and store',
       'Token family days left',
+      "Atlassian's 429s by reason, and answers held",
+      'Quota: minutes held in a row, near-limit flags',
       'Invocations, errors, duration',
     ]);
     const metrics = JSON.stringify(body.widgets.map((w: Tf) => w.properties.metrics));
@@ -449,6 +474,10 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       BLOCKED_ERROR,
     );
     expect(metrics).toContain('"stat":"p99"');
+    for (const metric of [METRICS.rateLimited, METRICS.quotaHeld])
+      expect(metrics).toContain(
+        `SEARCH('{JiraTokenProxy/\${var.environment},reason} MetricName=\\"${metric}\\"', 'Sum', 300)`,
+      );
     expect(tf.output.dashboard_url.value).toBe(
       'https://console.aws.amazon.com/cloudwatch/home?region=${var.aws_region}#dashboards:name=${aws_cloudwatch_dashboard.dashboard.dashboard_name}',
     );
@@ -496,6 +525,7 @@ describe('AWS stack: network and variables', () => {
         'log_level',
         'log_retention_days',
         'memory_mb',
+        'quota_limited_alarm_minutes',
         'rule_set',
         'rules_file',
         'salt_version',

@@ -9,6 +9,7 @@ import {
   ALL_SECRETS,
   BLOCKED_ERROR,
   FUNCTION_ERRORS_METRIC,
+  METRIC_DIMENSION,
   METRICS,
   REQUEST_ERRORS_METRIC,
   RETAINED,
@@ -235,6 +236,18 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
     }
     expect(metrics[`metric_${METRICS.daysLeft}`].value_extractor).toBe('EXTRACT(jsonPayload.value)');
     expect(metrics[`metric_${METRICS.lockWaitMs}`].metric_descriptor.value_type).toBe('DISTRIBUTION');
+    expect(metrics[`metric_${METRICS.quotaLimitedMinutes}`].metric_descriptor.value_type).toBe(
+      'DISTRIBUTION',
+    );
+    // The metrics that carry a field (the 429s' reason) have it as a label.
+    for (const [metric, field] of Object.entries(METRIC_DIMENSION)) {
+      expect(metrics[`metric_${metric}`].label_extractors, metric).toEqual({
+        [field]: `EXTRACT(jsonPayload.${field})`,
+      });
+      expect(metrics[`metric_${metric}`].metric_descriptor.labels, metric).toEqual([
+        { key: field, value_type: 'STRING' },
+      ]);
+    }
     expect(metrics[`metric_${REQUEST_ERRORS_METRIC}`]).toMatchObject({
       filter: `${service} AND jsonPayload.message="request" AND jsonPayload.error:*`,
       label_extractors: { error: 'EXTRACT(jsonPayload.error)' },
@@ -258,7 +271,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
     ]);
   });
 
-  it('alerts on refresh failures and rejections, write-back failures, function errors, days left and scheduler failures', () => {
+  it('alerts on refresh failures and rejections, write-back failures, function errors, days left, quotas and scheduler failures', () => {
     const policies: Tf = tf.resource.google_monitoring_alert_policy;
     const type = (m: string) => `metric.type="logging.googleapis.com/user/\${local.name}/${m}"`;
     const watched = (id: string) => policies[id].conditions[0].condition_threshold;
@@ -270,6 +283,8 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
         'function_errors',
         'family_days_left',
         'scheduler_failures',
+        'quota_limited',
+        'quota_near_limit',
       ].sort(),
     );
     for (const [id, metric] of [
@@ -277,6 +292,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
       ['refresh_rejected', METRICS.refreshRejected],
       ['write_back_failures', METRICS.writeBackFailure],
       ['function_errors', FUNCTION_ERRORS_METRIC],
+      ['quota_near_limit', METRICS.nearLimit],
     ] as const) {
       expect(watched(id).filter, id).toContain(type(metric));
       expect(watched(id), id).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 0 });
@@ -290,6 +306,13 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
       'resource.type="cloud_scheduler_job" AND resource.labels.job_id="${local.name}-refresh" AND severity>=ERROR',
     );
     expect(policies.scheduler_failures.alert_strategy.notification_rate_limit.period).toBe('3600s');
+    // The minutes held in a row, compared exactly with the operator's threshold.
+    expect(policies.quota_limited.conditions[0].condition_matched_log.filter).toBe(
+      'resource.type="cloud_run_revision" AND resource.labels.service_name="${local.name}" AND ' +
+        `jsonPayload.metric="${METRICS.quotaLimitedMinutes}" AND jsonPayload.value > \${var.quota_limited_alarm_minutes}`,
+    );
+    expect(policies.quota_limited.alert_strategy.notification_rate_limit.period).toBe('3600s');
+    expect(tf.variable.quota_limited_alarm_minutes.default).toBe(60);
     for (const [id, p] of Object.entries(policies)) {
       expect(p.notification_channels, id).toBe(CHANNELS);
       expect(p.documentation.content, id).toMatch(/^jira-token-proxy: /);
@@ -311,6 +334,8 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
       'Lock waits (ms)',
       'Write-backs and store',
       'Token family days left',
+      "Atlassian's 429s by reason, and answers held",
+      'Quota: minutes held in a row, near-limit flags',
     ]);
     const filters = JSON.stringify(tiles);
     for (const metric of Object.values(METRICS)) expect(filters, metric).toContain(`/${metric}\\"`);
@@ -318,6 +343,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
     expect(filters).toContain('run.googleapis.com/request_latencies');
     expect(filters).toContain('REDUCE_PERCENTILE_99');
     expect(filters).toContain(`metric.label.error=\\"${BLOCKED_ERROR}\\"`);
+    expect(filters).toContain('"groupByFields":["metric.label.reason"]');
     expect(tf.output.dashboard_url.value).toBe(
       'https://console.cloud.google.com/monitoring/dashboards/custom/${element(split("/", google_monitoring_dashboard.dashboard.id), 3)}?project=${var.gcp_project}',
     );
@@ -347,6 +373,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
         'log_level',
         'memory_mb',
         'notification_channels',
+        'quota_limited_alarm_minutes',
         'rule_set',
         'rules_file',
         'salt_version',

@@ -94,6 +94,24 @@ run "aws_tfvars_example_as_is" {
     condition     = aws_scheduler_schedule.refresh.target[0].dead_letter_config[0].arn == aws_sqs_queue.refresh_dlq.arn
     error_message = "the schedule must send failed invocations to the dead-letter queue"
   }
+
+  # Atlassian's quotas: held longer than the operator's minutes (60 by default), near-limit seen.
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.quota_limited.threshold == 60 && aws_cloudwatch_metric_alarm.quota_limited.statistic == "Maximum" && aws_cloudwatch_metric_alarm.quota_limited.comparison_operator == "GreaterThanThreshold" && aws_cloudwatch_metric_alarm.quota_limited.metric_name == "quotaLimitedMinutes"
+    error_message = "the quota alarm must fire above quota_limited_alarm_minutes (60) of minutes held in a row"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.quota_near_limit.metric_name == "upstreamNearLimit" && aws_cloudwatch_metric_alarm.quota_near_limit.threshold == 1
+    error_message = "a near-limit flag from Atlassian must raise the near-limit alarm"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.metric_upstreamRateLimited_by_reason.metric_transformation[0].dimensions == tomap({ reason = "$.reason" })
+    error_message = "Atlassian's 429s must be counted by reason"
+  }
+  assert {
+    condition     = length([for w in jsondecode(aws_cloudwatch_dashboard.dashboard.dashboard_body).widgets : w if strcontains(w.properties.title, "429s by reason") || strcontains(w.properties.title, "minutes held in a row")]) == 2
+    error_message = "the dashboard must show the 429s by reason, the held answers, the minutes held and the near-limit flags"
+  }
 }
 
 run "every_option" {
@@ -108,6 +126,12 @@ run "every_option" {
     alarm_sns_topic_arn            = "arn:aws:sns:us-east-1:123456789012:oncall"
     alarm_email                    = "oncall@example.com"
     aws_refresh_schedule           = "cron(17 3 * * ? *)"
+    quota_limited_alarm_minutes    = 120
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.quota_limited.threshold == 120 && aws_cloudwatch_metric_alarm.quota_limited.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:oncall"])
+    error_message = "quota_limited_alarm_minutes sets the quota alarm's threshold, notifying the operator's topic"
   }
 
   assert {
@@ -149,7 +173,8 @@ run "rejects_bad_input" {
   variables {
     aws_refresh_schedule = "17 3 * * *"
     caller_aws_arns      = []
-    vpc_subnet_ids       = ["subnet-0abc"]
+    vpc_subnet_ids              = ["subnet-0abc"]
+    quota_limited_alarm_minutes = 0
   }
-  expect_failures = [var.aws_refresh_schedule, var.caller_gcp_service_account_ids, var.vpc_subnet_ids]
+  expect_failures = [var.aws_refresh_schedule, var.caller_gcp_service_account_ids, var.vpc_subnet_ids, var.quota_limited_alarm_minutes]
 }
