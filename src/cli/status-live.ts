@@ -1,3 +1,4 @@
+import { isQuotaReason, nearLimitHeaders, quotaResetAt, rateLimitReason } from '../rate-limit-headers';
 import type { AccessToken } from '../tokens/values';
 
 /**
@@ -7,6 +8,11 @@ import type { AccessToken } from '../tokens/values';
  * copy of the new refresh token with it, and the proxies' next refresh reuses the old one, which
  * ends the family once the 10-minute leeway has passed). So the live check reads only: the
  * sites the grant reaches (accessible-resources) and `/myself` on the family's site.
+ *
+ * The quota: a proxy's quota hold lives in that instance's memory (src/quota-hold.ts; its
+ * `/_health` shows it), never in the store, so this process cannot read it. What it can tell is
+ * what Atlassian says to the `/myself` call: a quota 429 (which quota, until when), or a near-limit
+ * flag. Quotas are the app's and the site's, not an instance's, so that is the fleet's state too.
  */
 
 export interface LiveReport {
@@ -16,6 +22,8 @@ export interface LiveReport {
   accessibleSites: string[];
   /** HTTP status of `/rest/api/3/myself` on the site, when asked. */
   myself: number | null;
+  /** What Atlassian's rate-limit headers said on `/myself`, when asked. */
+  rateLimit: { reason: string | null; until: string | null; nearLimit: string[] } | null;
 }
 
 export interface LiveResult {
@@ -35,7 +43,7 @@ export async function liveCheck(o: {
   now: number;
 }): Promise<LiveResult> {
   const out: LiveResult = {
-    live: { checked: false, reason: null, accessibleSites: [], myself: null },
+    live: { checked: false, reason: null, accessibleSites: [], myself: null, rateLimit: null },
     problems: [],
     warnings: [],
   };
@@ -74,12 +82,14 @@ export async function liveCheck(o: {
     }
     const myself = await get(`${o.apiUrl}/ex/jira/${o.cloudId}/rest/api/3/myself`, token);
     out.live.myself = myself.status;
+    // A 429 is said there, with the limit it hit.
+    out.live.rateLimit = rateLimitFindings(out, myself.status, myself.headers, o.now);
     if (myself.status === 401 || myself.status === 403) {
       out.problems.push(
         `Jira rejects the token on site ${o.cloudId} (HTTP ${myself.status}): check the consenting ` +
           "account's access to the site and the app's Jira scopes",
       );
-    } else if (myself.status !== 200) {
+    } else if (myself.status !== 200 && myself.status !== 429) {
       out.warnings.push(`live check: /rest/api/3/myself answered HTTP ${myself.status}`);
     }
   } catch (err) {
@@ -88,15 +98,50 @@ export async function liveCheck(o: {
   return out;
 }
 
-async function get(url: string, token: string): Promise<{ status: number; body: unknown }> {
+/** Atlassian's rate-limit headers on the `/myself` answer, as the report's fields and warnings. */
+function rateLimitFindings(
+  out: LiveResult,
+  status: number,
+  headers: Record<string, string>,
+  now: number,
+): NonNullable<LiveReport['rateLimit']> {
+  const nearLimit = nearLimitHeaders(headers);
+  if (status !== 429) {
+    if (nearLimit.length)
+      out.warnings.push(
+        `Atlassian says less than 20% of a rate-limit budget is left (${nearLimit.join(', ')}): ` +
+          'the quota may run out before the hour turns (docs/OPERATORS.md#quota-alarms)',
+      );
+    return { reason: null, until: null, nearLimit };
+  }
+  const reason = rateLimitReason(headers) ?? null;
+  if (!isQuotaReason(reason ?? undefined)) {
+    out.warnings.push(
+      `live check: /rest/api/3/myself was rate limited (${reason ?? 'no reason given'}), a short burst limit: try again`,
+    );
+    return { reason, until: null, nearLimit };
+  }
+  const until = new Date(quotaResetAt(headers, now)).toISOString();
+  out.warnings.push(
+    `Atlassian's hourly points quota is spent (${reason}) until ${until}: proxies answer 429 quota_exhausted ` +
+      'and send nothing to Jira until then (docs/OPERATORS.md#quota-alarms)',
+  );
+  return { reason, until, nearLimit };
+}
+
+async function get(
+  url: string,
+  token: string,
+): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
   const res = await fetch(url, {
     headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
     signal: AbortSignal.timeout(15_000),
   });
+  const headers = Object.fromEntries(res.headers);
   const text = await res.text();
   try {
-    return { status: res.status, body: JSON.parse(text) };
+    return { status: res.status, body: JSON.parse(text), headers };
   } catch {
-    return { status: res.status, body: undefined };
+    return { status: res.status, body: undefined, headers };
   }
 }

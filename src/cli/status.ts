@@ -186,7 +186,8 @@ export async function status(o: { json?: boolean; live?: boolean }): Promise<voi
     if (r.live?.checked)
       console.log(
         `  live: the token reaches ${r.live.accessibleSites.join(', ') || 'no site'}` +
-          (r.live.myself === null ? '' : `; /myself answered ${r.live.myself}`),
+          (r.live.myself === null ? '' : `; /myself answered ${r.live.myself}`) +
+          (r.live.rateLimit?.until ? ` (quota spent until ${r.live.rateLimit.until})` : ''),
       );
     for (const p of r.problems) console.log(`  problem: ${p}`);
     for (const w of r.warnings) console.log(`  warning: ${w}`);

@@ -37,7 +37,12 @@ interface Report {
   problems: string[];
   warnings: string[];
   lastRefreshOutcome: { result: string; at: string; cause: string } | null;
-  live: { checked: boolean; accessibleSites: string[]; myself: number | null } | null;
+  live: {
+    checked: boolean;
+    accessibleSites: string[];
+    myself: number | null;
+    rateLimit: { reason: string | null; until: string | null; nearLimit: string[] } | null;
+  } | null;
 }
 
 async function status(env: Record<string, string>, ...flags: string[]) {
@@ -131,6 +136,23 @@ describe('status --live', () => {
     const ok = await status(env, '--live');
     expect(ok.code, ok.output).toBe(0);
     expect(ok.report.live).toMatchObject({ checked: true, accessibleSites: [SANDBOX_SITE.id], myself: 200 });
+    expect(ok.report.live?.rateLimit).toEqual({ reason: null, until: null, nearLimit: [] });
+
+    // A spent quota: said with its reset, as Atlassian gave it (the proxies' holds are in their memory).
+    // (accessible-resources first, answered as usual; then /myself)
+    sandbox.failNext('api', [
+      { delayMs: 0 },
+      { status: 429, retryAfterSeconds: 1800, reason: 'jira-quota-tenant-based' },
+    ]);
+    const asked = Date.now();
+    const quota = await status(env, '--live');
+    expect(quota.code, quota.output).toBe(2);
+    expect(quota.report.live?.rateLimit?.reason).toBe('jira-quota-tenant-based');
+    const until = Date.parse(quota.report.live?.rateLimit?.until ?? '');
+    expect(until - asked).toBeGreaterThanOrEqual(1_800_000);
+    expect(quota.report.warnings.join('\n')).toMatch(
+      /quota is spent \(jira-quota-tenant-based\) until .*quota_exhausted/,
+    );
 
     // An expired token is not checked, and not refreshed either: a warning says how to go on.
     const access = parseAccessToken(before.get(n.ACCESS_TOKEN)?.value ?? '');
