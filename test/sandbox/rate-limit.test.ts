@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, sandboxRateLimits } from '../../src/config';
 import { parseRateLimits, type Sandbox } from '../../src/sandbox';
 import { bootstrap, jira, sandboxAt, T0 } from './helpers';
 
@@ -49,5 +50,12 @@ describe('enforced rate limits (SANDBOX_RATE_LIMIT)', () => {
     for (const bad of ['quota:5', 'burst:2/60', 'quota-tenant:0', 'quota-tenant:5,quota-global:5', 'burst'])
       expect(() => parseRateLimits(bad), bad).toThrow(/quota-tenant:N|at most one/);
     expect(parseRateLimits('burst:5')).toEqual([{ kind: 'burst', limit: 5, windowSeconds: 3600 }]);
+    // As a variable, the error names it (and `serve` stops with that one line).
+    expect(() => sandboxRateLimits(parseRateLimits, { SANDBOX_RATE_LIMIT: 'quota:5' })).toThrow(
+      new ConfigError(
+        'SANDBOX_RATE_LIMIT: "quota:5" is not a limit: use quota-tenant:N[/SECONDS], quota-global:N[/SECONDS] or burst:N',
+      ),
+    );
+    expect(sandboxRateLimits(parseRateLimits, {})).toBeUndefined();
   });
 });
