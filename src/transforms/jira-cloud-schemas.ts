@@ -37,7 +37,8 @@ export const PERSON = object({
   timeZone: text,
 });
 
-const visibility = object({ identifier: text, type: text, value: text });
+/** Who may see a comment or worklog: the group's or role's id; its `value` (a group or role name) goes. */
+const visibility = object({ identifier: text, type: text });
 const progress = object({ progress: integer, total: integer });
 const issueType = object({ hierarchyLevel: integer, id: text, subtask: flag });
 const statusCategory = object({ colorName: text, id: integer, key: text });

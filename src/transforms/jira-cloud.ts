@@ -82,9 +82,9 @@ export function jiraCloudTransforms(options: PseudonymizationOptions): Record<En
     'users-search': users,
     'group-bulk': { responseSchema: GROUP_PAGE_SCHEMA },
     'group-member': { responseSchema: GROUP_MEMBER_PAGE_SCHEMA, pseudonymize: [`$.values[*]${PERSON_KEYS}`] },
+    issue: { responseSchema: ISSUE_SCHEMA, pseudonymize: issuePeople('$') },
     'search-jql': searchPage,
     'search-approximate-count': { responseSchema: APPROXIMATE_COUNT_SCHEMA },
-    issue: { responseSchema: ISSUE_SCHEMA, pseudonymize: issuePeople('$') },
     'issue-changelog': {
       responseSchema: CHANGELOG_PAGE_SCHEMA,
       pseudonymize: [`$.values[*]..${HISTORY_KEYS}`, `$.values[*].${METADATA_IDS}`],
