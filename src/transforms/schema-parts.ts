@@ -15,13 +15,18 @@ export const object = (properties: Record<string, ResponseSchema>): ResponseSche
 export const array = (items: ResponseSchema): ResponseSchema => ({ type: 'array', items });
 export const idOnly = object({ id: text });
 
-/** Offset paging, as most Jira endpoints page (`isLast` where Atlassian adds it). */
+/** Offset paging, as the older Jira pages (comments, worklogs, agile issues) do it. */
 export const offsetPage = (items: string, item: ResponseSchema): Record<string, ResponseSchema> => ({
-  isLast: flag,
   maxResults: integer,
   startAt: integer,
   total: integer,
   [items]: array(item),
+});
+
+/** Jira's `PageBean`: offset paging with `isLast`, the items in `values`. */
+export const pageBean = (item: ResponseSchema): Record<string, ResponseSchema> => ({
+  isLast: flag,
+  ...offsetPage('values', item),
 });
 
 /** Service Management paging: `start`, `limit`, `size`, `isLastPage` (its `_links` hold site URLs only). */
