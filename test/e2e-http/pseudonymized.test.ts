@@ -186,6 +186,27 @@ describe('what the pseudonymized answers hold', () => {
       await other.close();
     }
   });
+
+  it('KEEP_PROJECT_NAMES=true keeps project names and keys, and only those', async () => {
+    const named = await startPseudonymizingProxy(GOLDEN_SALT, {
+      existingSandbox: sandbox,
+      env: { KEEP_PROJECT_NAMES: 'true' },
+    });
+    try {
+      const body = (await (await fetch(`${named.url}${CASES['project-search']}`)).json()) as {
+        values: Record<string, unknown>[];
+      };
+      const { original, pseudonymized } = readGolden('project-search') as {
+        original: { values: { key: string; name: string }[] };
+        pseudonymized: { values: Record<string, unknown>[] };
+      };
+      expect(body.values.map((p) => [p.key, p.name])).toEqual(original.values.map((p) => [p.key, p.name]));
+      // the rest is the default answer, field for field
+      expect(body.values.map(({ key: _k, name: _n, ...rest }) => rest)).toEqual(pseudonymized.values);
+    } finally {
+      await named.close();
+    }
+  });
 });
 
 describe('the salt', () => {
