@@ -1,6 +1,6 @@
 import { PERSON } from './jira-cloud-schemas';
 import type { ResponseSchema } from './schema-filter';
-import { array, flag, idOnly, integer, object, offsetPage, pageBean, text } from './schema-parts';
+import { array, flag, idOnly, integer, object, pageBean, text } from './schema-parts';
 
 // The allow-lists for Jira Cloud's people, groups, projects and site metadata.
 //
