@@ -62,7 +62,7 @@ const participant = object({ id: text, type: text });
  * issue can set, keeps its `type` and the ids of its actor, cause and generator (pseudonymized);
  * its descriptions, names, URLs, avatars and `extraData` go.
  */
-export const HISTORY = object({
+const HISTORY = object({
   author: PERSON,
   created: text,
   historyMetadata: object({ actor: participant, cause: participant, generator: participant, type: text }),

@@ -51,7 +51,7 @@ export const sprintPageSchema = (keepNames: boolean): ResponseSchema =>
  * An issue as the agile endpoints return it: the Jira issue allow-list plus the agile fields. An
  * epic keeps its id and whether it is done (its key, name and summary go); `flagged` stays.
  */
-export const agileIssueSchema = (keepNames: boolean): ResponseSchema =>
+const agileIssueSchema = (keepNames: boolean): ResponseSchema =>
   issueSchema({
     closedSprints: array(sprintSchema(keepNames)),
     epic: object({ done: flag, id: integer }),

@@ -5,7 +5,6 @@ import type { ResponseSchema } from './schema-filter';
 
 export const text: ResponseSchema = { type: 'string' };
 export const integer: ResponseSchema = { type: 'integer' };
-export const number: ResponseSchema = { type: 'number' };
 export const flag: ResponseSchema = { type: 'boolean' };
 
 export const object = (properties: Record<string, ResponseSchema>): ResponseSchema => ({
@@ -40,7 +39,7 @@ export const servicePage = (item: ResponseSchema): ResponseSchema =>
  * `text` is dropped, as is the document's `version`: the node tree is all that remains. Spread
  * into the root of a schema that uses `richText`.
  */
-export const RICH_TEXT_DEFINITIONS: Record<string, ResponseSchema> = {
+const RICH_TEXT_DEFINITIONS: Record<string, ResponseSchema> = {
   adfNode: {
     type: 'object',
     properties: { type: text, content: array({ $ref: '#/definitions/adfNode' }) },
