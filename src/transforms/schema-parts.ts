@@ -28,7 +28,7 @@ export const pageBean = (item: ResponseSchema): Record<string, ResponseSchema> =
   ...offsetPage('values', item),
 });
 
-/** Service Management paging: `start`, `limit`, `size`, `isLastPage` (its `_links` hold site URLs only). */
+/** Service Management paging: `start`, `limit`, `size`, `isLastPage`; its `_links` (page URLs) go. */
 export const servicePage = (item: ResponseSchema): ResponseSchema =>
   object({ isLastPage: flag, limit: integer, size: integer, start: integer, values: array(item) });
 
