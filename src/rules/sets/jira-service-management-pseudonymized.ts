@@ -1,16 +1,9 @@
-import {
-  type EndpointKey,
-  JIRA_SERVICE_MANAGEMENT_TRANSFORMS,
-} from '../../transforms/jira-service-management';
+import { jiraServiceManagementTransforms } from '../../transforms/jira-service-management';
+import type { PseudonymizationOptions } from '../../transforms/options';
 import type { RulesDocument } from '../schema';
 import { JIRA_SERVICE_MANAGEMENT } from './jira-service-management';
+import { pseudonymizedTwin } from './pseudonymized';
 
-/** Built-in `jira-service-management-pseudonymized`: the same endpoints with their people pseudonymized. */
-export const JIRA_SERVICE_MANAGEMENT_PSEUDONYMIZED: RulesDocument = {
-  endpoints: JIRA_SERVICE_MANAGEMENT.endpoints.map((endpoint) => {
-    const spec = JIRA_SERVICE_MANAGEMENT_TRANSFORMS[endpoint.id as EndpointKey];
-    // undefined: an endpoint added without deciding what it exposes; null: it holds nobody
-    if (spec === undefined) throw new Error(`no Service Management transform for endpoint ${endpoint.id}`);
-    return spec === null ? endpoint : { ...endpoint, transforms: spec };
-  }),
-};
+/** Built-in `jira-service-management-pseudonymized`: the same endpoints, each through its allow-list. */
+export const jiraServiceManagementPseudonymized = (options: PseudonymizationOptions): RulesDocument =>
+  pseudonymizedTwin(JIRA_SERVICE_MANAGEMENT, jiraServiceManagementTransforms(options), 'Service Management');
