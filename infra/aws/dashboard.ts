@@ -1,5 +1,6 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { Construct } from 'constructs';
+import { cloudWatchAuditQuery } from '../audit-queries';
 import { BLOCKED_ERROR, DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG } from '../common';
 import type { AwsContext } from './context';
 
@@ -82,6 +83,20 @@ export class AwsDashboard extends Construct {
           ['AWS/Lambda', 'Errors', ...fn],
           ['AWS/Lambda', 'Duration', ...fn, { stat: 'p99', yAxis: 'right', label: 'duration p99 (ms)' }],
         ]),
+        // The audit trail (src/audit.ts), full width below the metrics.
+        {
+          type: 'log',
+          x: 0,
+          y: Math.ceil(y / 2) * 6,
+          width: 24,
+          height: 8,
+          properties: {
+            title: 'Audit: requests by caller, endpoint and status',
+            region,
+            view: 'table',
+            query: cloudWatchAuditQuery(`/aws/lambda/${name}`),
+          },
+        },
       ],
     };
     const dashboard = new CloudwatchDashboard(this, 'dashboard', {

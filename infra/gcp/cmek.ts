@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions.
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member';
-import { Fn, type ITerraformDependable, TerraformIterator, TerraformLocal, Token } from 'cdktf';
+import { Fn, type ITerraformDependable, Op, TerraformIterator, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { splat } from '../common';
 import type { GcpVariables } from './variables';
@@ -40,7 +40,7 @@ export class GcpCustomerKeys extends Construct {
       '${lookup(var.kms_key_names, var.gcp_region, null)}',
     ).asString;
     const project = new DataGoogleProject(this, 'project', {
-      count: Token.asNumber(Fn.conditional(`\${${KEYS_GIVEN}}`, 1, 0)),
+      count: Token.asNumber(Fn.conditional(Op.gt(Fn.lengthOf(v.kmsKeys.value), 0), 1, 0)),
       projectId: v.project.stringValue,
       dependsOn: apis,
     });

@@ -1,6 +1,7 @@
 import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashboard';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { cloudLoggingAuditFilter } from '../audit-queries';
 import { BLOCKED_ERROR, DAYS_LEFT_ALARM, METRICS, REQUEST_ERRORS_METRIC, REQUEST_LOG } from '../common';
 import type { GcpContext } from './context';
 
@@ -117,6 +118,20 @@ export class GcpDashboard extends Construct {
       [{ ...own(METRICS.daysLeft, 'days left', 'ALIGN_DELTA'), reducer: 'REDUCE_PERCENTILE_05' }],
       { thresholds: [{ value: DAYS_LEFT_ALARM, label: 'alert' }] },
     );
+    // The audit trail (src/audit.ts), full width below the charts.
+    tiles.push({
+      xPos: 0,
+      yPos: Math.ceil(tiles.length / 2) * 16,
+      width: 48,
+      height: 16,
+      widget: {
+        title: 'Audit: one line per request (caller, endpoint, status, bytes)',
+        logsPanel: {
+          filter: cloudLoggingAuditFilter(name),
+          resourceNames: [`projects/${v.project.stringValue}`],
+        },
+      },
+    });
     const dashboard = new MonitoringDashboard(this, 'dashboard', {
       dashboardJson: JSON.stringify({ displayName: name, mosaicLayout: { columns: 48, tiles } }),
       dependsOn,

@@ -44,6 +44,8 @@ describe('AWS stack: function and URL', () => {
     expect(fn.timeout).toBeGreaterThan(Number(fn.environment.variables.UPSTREAM_TIMEOUT_SECONDS));
     expect(Object.keys(fn.environment.variables).sort()).toEqual(
       [
+        'ALLOWED_CALLER_IP_RANGES',
+        'AUDIT_LOG',
         'JIRA_CLOUD_ID',
         'KMS_KEY_ID',
         'LOG_LEVEL',
@@ -266,12 +268,13 @@ describe('AWS stack: IAM', () => {
         for (const a of st.actions ?? []) expect(a, doc).not.toContain('*');
         for (const r of st.resources ?? [])
           expect(r, doc).not.toMatch(/^\*$|:\*$(?<!\/aws\/lambda\/\$\{local\.name\}:\*$)/);
-        expect(st.effect ?? 'Allow', doc).toBe('Allow');
+        // The one Deny: callers outside allowed_caller_ip_ranges.
+        expect(st.effect ?? 'Allow', doc).toBe(doc === 'caller_networks' ? 'Deny' : 'Allow');
       }
     }
     // Every role policy is one of the documents above, never inline JSON.
     for (const p of Object.values(tf.resource.aws_iam_role_policy as Tf))
-      expect(p.policy).toMatch(/^\$\{(local\.use_ssm \? )?data\.aws_iam_policy_document\./);
+      expect(p.policy).toMatch(/^\$\{(local\.use_ssm \? |one\()?data\.aws_iam_policy_document\./);
   });
 
   it('trusts only the Lambda and Scheduler services of this account for the service roles', () => {
@@ -317,7 +320,7 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
     });
     expect(tf.resource.aws_sqs_queue.refresh_dlq).toMatchObject({
       name: '${local.name}-refresh-dlq',
-      sqs_managed_sse_enabled: true,
+      sqs_managed_sse_enabled: '${local.customer_key_given ? null : true}',
     });
   });
 
@@ -433,6 +436,7 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       'Write-backs and store',
       'Token family days left',
       'Invocations, errors, duration',
+      'Audit: requests by caller, endpoint and status',
     ]);
     const metrics = JSON.stringify(body.widgets.map((w: Tf) => w.properties.metrics));
     for (const metric of [
@@ -485,6 +489,11 @@ describe('AWS stack: network and variables', () => {
       [
         'alarm_email',
         'alarm_sns_topic_arn',
+        'allowed_caller_ip_ranges',
+        'audit_log',
+        'permissions_boundary_arn',
+        'reserved_concurrency',
+        'tags',
         'aws_refresh_schedule',
         'aws_region',
         'caller_aws_arns',
@@ -521,7 +530,7 @@ describe('AWS stack: network and variables', () => {
     expect(store.validation[0].condition).toBe(
       '${contains(["aws-ssm", "aws-secrets-manager"], var.secret_store)}',
     );
-    for (const name of Object.keys(tf.variable).filter((n) => !['rules_file', 'lambda_zip'].includes(n)))
+    for (const name of Object.keys(tf.variable).filter((n) => !['rules_file', 'lambda_zip', 'audit_log'].includes(n)))
       expect(tf.variable[name].validation, name).toHaveLength(1);
   });
 });

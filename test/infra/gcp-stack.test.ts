@@ -161,7 +161,10 @@ describe('GCP stack: secrets', () => {
     for (const s of ALL_SECRETS) {
       const secret = secrets[`secret_${s.toLowerCase()}`];
       expect(secret.secret_id).toBe(`\${var.secret_prefix}${s}`);
-      expect(secret.replication).toEqual({ auto: {} });
+      // Automatic unless secret_replica_locations is set (test/infra/enterprise-controls.test.ts).
+      expect(secret.replication.dynamic.auto.for_each).toBe(
+        '${length(var.secret_replica_locations) == 0 ? [1] : []}',
+      );
       expect(secret.lifecycle).toEqual({
         ignore_changes: ['annotations'],
         prevent_destroy: RETAINED.includes(s),
@@ -311,6 +314,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
       'Lock waits (ms)',
       'Write-backs and store',
       'Token family days left',
+      'Audit: one line per request (caller, endpoint, status, bytes)',
     ]);
     const filters = JSON.stringify(tiles);
     for (const metric of Object.values(METRICS)) expect(filters, metric).toContain(`/${metric}\\"`);
@@ -336,6 +340,8 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
     expect(Object.keys(tf.variable).sort()).toEqual(
       [
         'alarm_email',
+        'allowed_caller_ip_ranges',
+        'audit_log',
         'environment',
         'function_zip',
         'gcp_project',
@@ -344,13 +350,17 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
         'ingress',
         'invoker_members',
         'jira_cloud_id',
+        'kms_key_names',
+        'labels',
         'log_level',
+        'max_instances',
         'memory_mb',
         'notification_channels',
         'rule_set',
         'rules_file',
         'salt_version',
         'secret_prefix',
+        'secret_replica_locations',
         'vpc_connector',
       ].sort(),
     );
