@@ -1,11 +1,10 @@
+import { AUDIT_MESSAGE } from '../src/log';
+
 /**
  * The audit trail's queries (src/audit.ts writes `{"message":"audit",...}` lines), shown on both
  * dashboards and in docs/OPERATORS.md#the-audit-trail: who called which endpoint, how often,
  * with which answers and how many bytes.
  */
-
-/** The message of every audit line. */
-export const AUDIT_MESSAGE = 'audit';
 
 /** CloudWatch Logs Insights, over the function's log group. */
 export function cloudWatchAuditQuery(logGroupName: string): string {

@@ -138,5 +138,8 @@ export function metric(name: MetricName, value: number, fields: Record<string, s
  * not depend on how chatty the logs are set. AUDIT_LOG=off turns it off; `silent` silences it too.
  */
 export function auditLine(fields: Fields): void {
-  if (metricsOn) write('info', 'audit', fields);
+  if (metricsOn) write('info', AUDIT_MESSAGE, fields);
 }
+
+/** The `message` of every audit line: the dashboards and docs/OPERATORS.md query it (infra/audit-queries.ts). */
+export const AUDIT_MESSAGE = 'audit';

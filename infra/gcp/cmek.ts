@@ -40,7 +40,7 @@ export class GcpCustomerKeys extends Construct {
       '${lookup(var.kms_key_names, var.gcp_region, null)}',
     ).asString;
     const project = new DataGoogleProject(this, 'project', {
-      count: Token.asNumber(Fn.conditional(Op.gt(Fn.lengthOf(v.kmsKeys.value), 0), 1, 0)),
+      count: Token.asNumber(Fn.conditional(Op.gte(Fn.lengthOf(v.kmsKeys.value), 1), 1, 0)),
       projectId: v.project.stringValue,
       dependsOn: apis,
     });
