@@ -13,10 +13,10 @@ export function awsIamCaller(
 /**
  * GCP: the e-mail of the Google ID token Cloud Run's front end verified for roles/run.invoker.
  * The front end takes the token from X-Serverless-Authorization when that header is present (and
- * then passes Authorization on untouched, as the caller wrote it), otherwise from Authorization;
- * it replaces the token's signature (`SIGNATURE_REMOVED_BY_GOOGLE`) before passing it on. So the
- * payload is decoded without a signature check, from the header the front end verified; the
- * stack never lets a call in without that check (invoker_members, no allUsers).
+ * then passes Authorization on untouched, as the caller wrote it), otherwise from Authorization.
+ * The payload is decoded without a second signature check (Cloud Run may pass the token on with
+ * its signature removed, `SIGNATURE_REMOVED_BY_GOOGLE`): only the header the front end verified
+ * is read, and the stack never lets a call in without that check (invoker_members, no allUsers).
  */
 export function googleIdTokenCaller(
   serverlessAuthorization: string | undefined,
