@@ -530,7 +530,9 @@ describe('AWS stack: network and variables', () => {
     expect(store.validation[0].condition).toBe(
       '${contains(["aws-ssm", "aws-secrets-manager"], var.secret_store)}',
     );
-    for (const name of Object.keys(tf.variable).filter((n) => !['rules_file', 'lambda_zip', 'audit_log'].includes(n)))
+    for (const name of Object.keys(tf.variable).filter(
+      (n) => !['rules_file', 'lambda_zip', 'audit_log'].includes(n),
+    ))
       expect(tf.variable[name].validation, name).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform expressions.
 import { secretManagerSecretReplicationToTerraform } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { storageBucketEncryptionToTerraform } from '@cdktf/provider-google/lib/storage-bucket';
 import { describe, expect, it } from 'vitest';
