@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { setLogLevel } from '../../src/log';
+import { AUDIT_MESSAGE, setLogLevel } from '../../src/log';
 import { SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
 import { FileStore } from '../../src/stores/file';
 import { proxiesClosedAfterEach, seedFamily } from '../helpers/proxy';
@@ -35,28 +35,35 @@ let lambda: Handler;
 let gcpServer: Server;
 let gcpBase: string;
 
+/**
+ * What the proxy writes on stdout, captured for every test of this file (audit lines are written
+ * at every level but silent, and would otherwise land in the test output).
+ */
+let stdout: string[] = [];
+beforeEach(() => {
+  stdout = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write);
+  return () => spy.mockRestore();
+});
+
 /** The audit lines the proxy writes while `run` runs (the real logger, on stdout). */
 async function auditLines<T>(
   run: () => Promise<T>,
 ): Promise<{ result: T; lines: Record<string, unknown>[] }> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    const result = await run();
-    return {
-      result,
-      lines: out
-        .flatMap((c) => c.split('\n'))
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((l) => l.message === 'audit'),
-    };
-  } finally {
-    spy.mockRestore();
-  }
+  const from = stdout.length;
+  const result = await run();
+  return {
+    result,
+    lines: stdout
+      .slice(from)
+      .flatMap((c) => c.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === AUDIT_MESSAGE),
+  };
 }
 
 /** A Google ID token as Cloud Run passes it on: the front end verified it and removed its signature. */
@@ -90,6 +97,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreEnv?.();
+  // Files share modules (isolate: false): the next import of the entry points must start afresh,
+  // with its own environment, and register its own jiraTokenProxy.
+  vi.resetModules();
   gcpServer?.closeAllConnections();
   await new Promise((resolve) => gcpServer?.close(resolve));
   await sandbox?.close();
