@@ -6,8 +6,9 @@ import { auditLine } from './log';
  * who called (the identity the platform verified: the IAM principal ARN on AWS, the ID token's
  * service account e-mail on GCP, none for `serve`), from where, which rule endpoint, the status,
  * the body bytes sent, the duration and the request id. It names the rule's endpoint id, never the
- * request-target: a query value (a JQL search, an account id) is data, not audit. The line is
- * written when the body has been handed on, so `bytes` and `ms` cover the whole transfer.
+ * request-target: a query value (a JQL search, an account id) is data, not audit. A streamed body
+ * is counted as it passes and the line written at its end (or break), so `bytes` and `ms` cover
+ * the whole transfer; the core's own answers are whole in memory and logged as they leave it.
  */
 
 export interface AuditStart {
