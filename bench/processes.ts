@@ -33,7 +33,11 @@ function start(
     const onData = (d: Buffer) => {
       out += d;
       const match = ready.exec(out);
-      if (match) resolve({ proc, match });
+      if (!match) return;
+      resolve({ proc, match });
+      // From here on the output (an audit line per request) is drained unread.
+      proc.stdout?.off('data', onData);
+      proc.stdout?.resume();
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', (d: Buffer) => {

@@ -1,12 +1,13 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Fn, TerraformLocal, TerraformOutput } from 'cdktf';
+import { Fn, TerraformLocal, TerraformOutput, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsAlarms } from './aws/alarms';
 import type { AwsContext } from './aws/context';
 import { AwsDashboard } from './aws/dashboard';
 import { ProxyFunction } from './aws/function';
+import { CustomerKey } from './aws/kms';
 import { CallerRole, ExecutionRole } from './aws/roles';
 import { RefreshSchedule } from './aws/schedule';
 import { AwsSecrets } from './aws/secrets';
@@ -28,13 +29,21 @@ export class AwsProxyStack extends ProxyStack {
     const v = awsVariables(this);
     new AwsProvider(this, 'aws', {
       region: v.region.stringValue,
-      defaultTags: [{ tags: { app: 'jira-token-proxy', environment: v.environment.stringValue } }],
+      // The operator's tags, and ours (validated not to collide: infra/aws/enterprise-variables.ts).
+      defaultTags: [
+        {
+          tags: Token.asStringMap(
+            Fn.merge([v.tags.value, { app: 'jira-token-proxy', environment: v.environment.stringValue }]),
+          ),
+        },
+      ],
     });
     const ctx: AwsContext = {
       v,
       account: new DataAwsCallerIdentity(this, 'current').accountId,
       partition: new DataAwsPartition(this, 'current_partition').partition,
       name: new TerraformLocal(this, 'name', `jira-token-proxy-${v.environment.stringValue}`).asString,
+      key: new CustomerKey(this, 'customer_key', v),
     };
 
     const secrets = new AwsSecrets(this, 'secrets', ctx);

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { ALL_SECRETS, METRICS } from './common';
 import { GcpAlerts } from './gcp/alerts';
 import { Apis } from './gcp/apis';
+import { GcpCustomerKeys } from './gcp/cmek';
 import type { GcpContext } from './gcp/context';
 import { GcpDashboard } from './gcp/dashboard';
 import { GcpFunction } from './gcp/function';
@@ -32,15 +33,22 @@ export class GcpProxyStack extends ProxyStack {
   constructor(scope: Construct, id = 'gcp') {
     super(scope, id, { google: GOOGLE_PROVIDER_RANGE });
     const v = gcpVariables(this);
-    new GoogleProvider(this, 'google', {
+    const provider = new GoogleProvider(this, 'google', {
       project: v.project.stringValue,
       region: v.region.stringValue,
-      defaultLabels: { app: 'jira-token-proxy', environment: v.environment.stringValue },
     });
+    // The operator's labels, and ours (validated not to collide: infra/gcp/enterprise-variables.ts).
+    // An override: the binding would read a whole-map token as one label.
+    provider.addOverride(
+      'default_labels',
+      Fn.merge([v.labels.value, { app: 'jira-token-proxy', environment: v.environment.stringValue }]),
+    );
+    const apis = new Apis(this, 'apis', v).all;
     const ctx: GcpContext = {
       v,
       name: new TerraformLocal(this, 'name', `jira-token-proxy-${v.environment.stringValue}`).asString,
-      apis: new Apis(this, 'apis', v).all,
+      apis,
+      keys: new GcpCustomerKeys(this, 'customer_keys', v, apis),
     };
 
     const account = new ServiceAccount(this, 'function_sa', {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { audited } from './audit';
 import { callFromRequest, checkMethod, type ProxyCall, type Reply, toResponse } from './call';
+import { type CallerNetworkCheck, checkCallerNetwork } from './caller-networks';
 import { errorResponse, ProxyError } from './errors';
 import { debugEnabled, logger, metric } from './log';
 import { METRIC } from './metric-names';
@@ -39,6 +41,10 @@ export interface AppParts {
   health: (requestId: string) => Promise<Response>;
   /** Releases what the parts hold: agents, timers, the store client. */
   close: () => Promise<void>;
+  /** ALLOWED_CALLER_IP_RANGES (src/caller-networks.ts); undefined: every address. */
+  callerNetworks?: CallerNetworkCheck;
+  /** One audit line per request (src/audit.ts). */
+  audit?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
@@ -46,7 +52,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
 const ID_PREFIX = randomBytes(6).toString('base64url');
 let requestCounter = 0;
 
-export function createApp({ rules, tokens, proxy, health, close }: AppParts): App {
+export function createApp({ rules, tokens, proxy, health, close, callerNetworks, audit }: AppParts): App {
   async function handle(call: ProxyCall): Promise<Reply> {
     const requestId =
       validRequestId(call.requestId) ??
@@ -57,6 +63,7 @@ export function createApp({ rules, tokens, proxy, health, close }: AppParts): Ap
     let response: Reply;
     let endpoint: string | undefined;
     try {
+      checkCallerNetwork(callerNetworks, call);
       checkMethod(call.method);
       const path = target.split('?', 1)[0];
       if (path === '/_health' || call.header('x-psoxy-health-check') !== null) {
@@ -100,7 +107,7 @@ export function createApp({ rules, tokens, proxy, health, close }: AppParts): Ap
         error: error ?? undefined,
       });
     }
-    return response;
+    return audit ? audited(call, response, { requestId, endpoint, started }) : response;
   }
 
   return {

@@ -18,6 +18,13 @@ export interface ProxyCall {
   header(name: string): string | null;
   /** The platform's own request id (Lambda's, Google's trace), preferred to the caller's. */
   readonly requestId?: string;
+  /**
+   * The client's address as the platform saw it (src/adapters/client-address.ts), never a
+   * caller-set header; undefined when the platform gives none.
+   */
+  readonly clientAddress?: string;
+  /** The caller's identity as the platform verified it (src/adapters/caller-identity.ts), for the audit line. */
+  readonly caller?: string;
 }
 
 /**

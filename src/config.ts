@@ -1,3 +1,4 @@
+import { parseCidr } from './caller-networks';
 import { RULE_SETS, type RuleSetName } from './rules/sets/names';
 
 /**
@@ -40,6 +41,10 @@ export interface Config {
   upstreamTimeoutMs: number;
   lockTtlMs: number;
   maxResponseBytes: number;
+  /** CIDR ranges callers may call from (ALLOWED_CALLER_IP_RANGES); empty: every address. */
+  allowedCallerIpRanges: string[];
+  /** One audit line per request (AUDIT_LOG, on by default; src/audit.ts). */
+  auditLog: boolean;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +101,21 @@ const hostNames: Reader<string[]> = (v) =>
     .filter(Boolean)
     .map(matching(HOST_NAME, 'must be a comma list of host names (no ports), such as proxy.internal'));
 
+/** A comma list of CIDR ranges; the first bad one is named. */
+const cidrList: Reader<string[]> = (v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        parseCidr(s);
+        return s;
+      } catch (err) {
+        throw new Invalid(`${(err as Error).message} (a comma list of ranges)`);
+      }
+    });
+
 /** Parses the environment; a bad value throws one line naming the variable and what it allows. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = reader(env);
@@ -146,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wholeNumber(1024, 1024 * 1024 * 1024),
       String(20 * 1024 * 1024),
     ),
+    allowedCallerIpRanges: read('ALLOWED_CALLER_IP_RANGES', cidrList) ?? [],
+    auditLog: read('AUDIT_LOG', (v) => oneOf(['on', 'off'] as const)(v.toLowerCase()), 'on') === 'on',
   };
   if (rulesInline && rulesFile) throw new ConfigError('RULES_FILE: set either RULES_FILE or RULES, not both');
   if (config.store === 'gcp-secret-manager') {

@@ -7,6 +7,8 @@ const CODES = {
   uri_too_long: { status: 414, psoxy: 'INVALID_REQUEST' },
   misdirected_request: { status: 421, psoxy: 'INVALID_REQUEST' },
   blocked_by_rules: { status: 403, psoxy: 'BLOCKED_BY_RULES' },
+  // The caller's network is outside ALLOWED_CALLER_IP_RANGES (src/caller-networks.ts).
+  caller_not_allowed: { status: 403, psoxy: 'BLOCKED_BY_RULES' },
   not_configured: { status: 503, psoxy: 'CONNECTION_SETUP' },
   token_family_expired: { status: 503, psoxy: 'CONNECTION_SETUP' },
   token_endpoint_unavailable: { status: 503, psoxy: 'CONNECTION_SETUP' },

@@ -132,3 +132,14 @@ export function setLogLevel(level: Level): void {
 export function metric(name: MetricName, value: number, fields: Record<string, string | number> = {}): void {
   if (metricsOn) write('info', `metric ${name}`, { metric: name, value, ...fields });
 }
+
+/**
+ * An audit line (src/audit.ts), at info whatever LOG_LEVEL says, as metrics are: the trail must
+ * not depend on how chatty the logs are set. AUDIT_LOG=off turns it off; `silent` silences it too.
+ */
+export function auditLine(fields: Fields): void {
+  if (metricsOn) write('info', AUDIT_MESSAGE, fields);
+}
+
+/** The `message` of every audit line: the dashboards and docs/OPERATORS.md query it (infra/audit-queries.ts). */
+export const AUDIT_MESSAGE = 'audit';

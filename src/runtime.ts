@@ -1,4 +1,5 @@
 import { type App, createApp } from './app';
+import { callerNetworks } from './caller-networks';
 import { type Config, loadConfig } from './config';
 import { Upstream } from './forward';
 import { createHealth } from './health';
@@ -79,6 +80,10 @@ export function buildRuntime({ config, store, rules, now }: RuntimeParts): Runti
     tokens,
     proxy: createProxy({ apiUrl: config.apiUrl, upstream, tokens, quota, loadSalt }),
     health: createHealth({ config, store, rules, tokens, loadSalt, quota: () => quota.state() }),
+    callerNetworks: config.allowedCallerIpRanges.length
+      ? callerNetworks(config.allowedCallerIpRanges)
+      : undefined,
+    audit: config.auditLog,
     async close() {
       tokens.close();
       await upstream.close();

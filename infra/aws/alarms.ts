@@ -47,11 +47,12 @@ export class AwsAlarms extends Construct {
     super(scope, id);
     const { v, name } = ctx;
     const noTopic = Op.eq(v.alarmTopic.stringValue, Fn.rawString(''));
-    // Unencrypted: CloudWatch cannot publish to a topic under the AWS-managed SNS key, and an
-    // alarm message holds no secret.
+    // Without kms_key_arn unencrypted: CloudWatch cannot publish to a topic under the AWS-managed
+    // SNS key, and an alarm message holds no secret. A customer key's policy lets CloudWatch use it.
     const topic = new SnsTopic(this, 'alarms', {
       count: Token.asNumber(Fn.conditional(noTopic, 1, 0)),
       name: `${name}-alarms`,
+      kmsMasterKeyId: ctx.key.forResource,
     });
     this.topicArn = new TerraformLocal(
       this,

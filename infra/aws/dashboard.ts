@@ -1,6 +1,7 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { Construct } from 'constructs';
 import type { MetricName } from '../../src/metric-names';
+import { cloudWatchAuditQuery } from '../audit-queries';
 import {
   BLOCKED_ERROR,
   DAYS_LEFT_ALARM,
@@ -108,6 +109,20 @@ export class AwsDashboard extends Construct {
           ['AWS/Lambda', 'Errors', ...fn],
           ['AWS/Lambda', 'Duration', ...fn, { stat: 'p99', yAxis: 'right', label: 'duration p99 (ms)' }],
         ]),
+        // The audit trail (src/audit.ts), full width below the metrics.
+        {
+          type: 'log',
+          x: 0,
+          y: Math.ceil(y / 2) * 6,
+          width: 24,
+          height: 8,
+          properties: {
+            title: 'Audit: requests by caller, endpoint and status',
+            region,
+            view: 'table',
+            query: cloudWatchAuditQuery(`/aws/lambda/${name}`),
+          },
+        },
       ],
     };
     const dashboard = new CloudwatchDashboard(this, 'dashboard', {

@@ -4,6 +4,7 @@ import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS, zipPathLocal } from '../common';
+import { callerControlEnvironment } from '../enterprise-variables';
 import { functionEnvironment } from '../variables';
 import type { AwsContext } from './context';
 import type { ExecutionRole } from './roles';
@@ -21,6 +22,7 @@ export class ProxyFunction extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${name}`,
       retentionInDays: v.retention.numberValue,
+      kmsKeyId: ctx.key.forResource,
     });
     this.fn = new LambdaFunction(this, 'function', {
       functionName: name,
@@ -33,10 +35,13 @@ export class ProxyFunction extends Construct {
       sourceCodeHash: Fn.filebase64sha256(zipPath),
       memorySize: v.memoryMb.numberValue,
       timeout: FUNCTION_TIMEOUT_SECONDS,
+      reservedConcurrentExecutions: v.reservedConcurrency.numberValue,
+      kmsKeyArn: ctx.key.forResource,
       environment: {
         variables: functionEnvironment(v, {
           SECRET_STORE: v.store.stringValue,
           KMS_KEY_ID: v.kmsKey.stringValue,
+          ...callerControlEnvironment(v),
         }),
       },
       // Off by default: outside a VPC Lambda reaches Atlassian directly, with no NAT gateway to

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ALL_SECRETS, LOCK, splat, WRITTEN } from '../common';
 import type { AwsContext } from './context';
 import type { AwsSecrets } from './secrets';
+import type { AwsVariables } from './variables';
 
 /**
  * The execution role: read its own secrets, write only the rotating ones and the lock, write
@@ -26,6 +27,7 @@ export class ExecutionRole extends Construct {
     this.role = new IamRole(this, 'exec_role', {
       name: `${name}-exec`,
       assumeRolePolicy: serviceTrust(this, 'exec_trust', 'lambda.amazonaws.com', account),
+      permissionsBoundary: roleBoundary(v),
     });
     const ssm = (s: string) => secrets.ssmArn(s);
     const sm = (s: string) => secrets.smArn(s);
@@ -93,7 +95,16 @@ export class ExecutionRole extends Construct {
       role: this.role.name,
       policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
     });
-    this.policies = [secretsAccess, logsAccess];
+    // Lambda decrypts the environment as this role. Its own grant on the key would do until the
+    // role is re-created (a grant names the role's id); this policy survives that.
+    const environmentKey = ctx.key.grant(
+      'exec_environment_key',
+      this.role,
+      'lambda',
+      ['kms:Decrypt'],
+      'DecryptEnvironment',
+    );
+    this.policies = [secretsAccess, logsAccess, environmentKey];
   }
 }
 
@@ -141,11 +152,30 @@ export class CallerRole extends Construct {
       assumeRolePolicy: new DataAwsIamPolicyDocument(this, 'caller_trust', {
         sourcePolicyDocuments: Token.asList(Fn.concat([splat(awsTrust, 'json'), splat(googleTrust, 'json')])),
       }).json,
+      permissionsBoundary: roleBoundary(v),
+    });
+    // allowed_caller_ip_ranges, the IAM half (the proxy checks the same list itself): the URL
+    // permission is denied outside the ranges, and a request without aws:SourceIp is denied too
+    // (NotIpAddress on a missing key is true). Only when ranges are given.
+    const networks = new DataAwsIamPolicyDocument(this, 'caller_networks', {
+      count: some(v.allowedCallerRanges.listValue),
+      statement: [
+        {
+          sid: 'OnlyFromCallerNetworks',
+          effect: 'Deny',
+          actions: ['lambda:InvokeFunctionUrl'],
+          resources: [functionArn],
+          condition: [
+            { test: 'NotIpAddress', variable: 'aws:SourceIp', values: v.allowedCallerRanges.listValue },
+          ],
+        },
+      ],
     });
     new IamRolePolicy(this, 'caller_invoke', {
       name: 'invoke-url',
       role: this.role.id,
       policy: new DataAwsIamPolicyDocument(this, 'caller_access', {
+        sourcePolicyDocuments: splat(networks, 'json'),
         statement: [
           {
             sid: 'InvokeFunctionUrl',
@@ -192,6 +222,15 @@ function keyStatement(
     resources: [keyArn],
     condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [viaService] }],
   };
+}
+
+/** permissions_boundary_arn on a role, or no boundary (null) when it is empty. */
+export function roleBoundary(v: AwsVariables): string {
+  return Fn.conditional(
+    Op.eq(v.permissionsBoundary.stringValue, Fn.rawString('')),
+    Token.nullValue(),
+    v.permissionsBoundary.stringValue,
+  ) as string;
 }
 
 /** 1 when the list has an element, else 0: the `count` of an optional part. */

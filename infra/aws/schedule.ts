@@ -3,9 +3,10 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { AwsContext } from './context';
-import { serviceTrust } from './roles';
+import { roleBoundary, serviceTrust } from './roles';
 
 /**
  * The scheduled refresh: keeps the family alive (Atlassian ends it after 90 idle days) and
@@ -21,12 +22,22 @@ export class RefreshSchedule extends Construct {
     this.deadLetters = new SqsQueue(this, 'refresh_dlq', {
       name: `${name}-refresh-dlq`,
       messageRetentionSeconds: 1209600,
-      sqsManagedSseEnabled: true,
+      // SQS-managed encryption, or the customer key (the two exclude each other).
+      sqsManagedSseEnabled: Fn.conditional(ctx.key.given, Token.nullValue(), true) as boolean,
+      kmsMasterKeyId: ctx.key.forResource,
     });
     const role = new IamRole(this, 'scheduler_role', {
       name: `${name}-scheduler`,
       assumeRolePolicy: serviceTrust(this, 'scheduler_trust', 'scheduler.amazonaws.com', account),
+      permissionsBoundary: roleBoundary(v),
     });
+    ctx.key.grant(
+      'scheduler_queue_key',
+      role,
+      'sqs',
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+      'DeadLetterQueueKey',
+    );
     new IamRolePolicy(this, 'scheduler_invoke', {
       name: 'invoke-refresh',
       role: role.id,

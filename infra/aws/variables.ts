@@ -2,6 +2,7 @@
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
 import { commonVariables, variable } from '../variables';
+import { awsEnterpriseVariables } from './enterprise-variables';
 
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -50,7 +51,8 @@ export function awsVariables(scope: Construct) {
     kmsKey: variable(scope, 'kms_key_arn', {
       type: 'string',
       default: '',
-      description: 'ARN of a customer KMS key for the secrets; empty for the AWS-managed key of the store.',
+      description:
+        'ARN of a customer KMS key for everything at rest (secrets, Lambda environment, logs, dead-letter queue, alarm topic); empty for AWS-managed keys.',
       validation: () => [
         '${var.kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))}',
         'kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or empty.',
@@ -117,6 +119,7 @@ export function awsVariables(scope: Construct) {
       default: '',
       description: 'Path of the built Lambda zip; empty for dist/aws-lambda.zip of this repository.',
     }),
+    ...awsEnterpriseVariables(scope),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ITerraformDependable } from 'cdktf';
+import type { GcpCustomerKeys } from './cmek';
 import type { GcpVariables } from './variables';
 
 /** What every part of the GCP stack needs. */
@@ -8,4 +9,6 @@ export interface GcpContext {
   name: string;
   /** The API enablements every resource waits for. */
   apis: ITerraformDependable[];
+  /** kms_key_names and secret_replica_locations (infra/gcp/cmek.ts). */
+  keys: GcpCustomerKeys;
 }

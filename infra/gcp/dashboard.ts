@@ -2,6 +2,7 @@ import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashb
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MetricName } from '../../src/metric-names';
+import { cloudLoggingAuditFilter } from '../audit-queries';
 import {
   BLOCKED_ERROR,
   DAYS_LEFT_ALARM,
@@ -142,6 +143,20 @@ export class GcpDashboard extends Construct {
       },
       own(METRICS.nearLimit, 'near-limit flags'),
     ]);
+    // The audit trail (src/audit.ts), full width below the charts.
+    tiles.push({
+      xPos: 0,
+      yPos: Math.ceil(tiles.length / 2) * 16,
+      width: 48,
+      height: 16,
+      widget: {
+        title: 'Audit: one line per request (caller, endpoint, status, bytes)',
+        logsPanel: {
+          filter: cloudLoggingAuditFilter(name),
+          resourceNames: [`projects/${v.project.stringValue}`],
+        },
+      },
+    });
     const dashboard = new MonitoringDashboard(this, 'dashboard', {
       dashboardJson: JSON.stringify({ displayName: name, mosaicLayout: { columns: 48, tiles } }),
       dependsOn,

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions.
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
@@ -9,7 +10,9 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { Fn, type ITerraformDependable, Op, TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS, zipPathLocal } from '../common';
+import { callerControlEnvironment } from '../enterprise-variables';
 import { functionEnvironment } from '../variables';
+import { GcpCustomerKeys } from './cmek';
 import type { GcpContext } from './context';
 
 /**
@@ -27,7 +30,7 @@ export class GcpFunction extends Construct {
     secrets: ITerraformDependable[],
   ) {
     super(scope, id);
-    const { v, name, apis } = ctx;
+    const { v, name, apis, keys } = ctx;
     const env = v.environment.stringValue;
     const project = v.project.stringValue;
     const builder = new ServiceAccount(this, 'build_sa', {
@@ -45,8 +48,9 @@ export class GcpFunction extends Construct {
       publicAccessPrevention: 'enforced',
       // Holds only build sources, re-uploaded by every apply.
       forceDestroy: true,
-      dependsOn: apis,
+      dependsOn: [...apis, ...keys.grants],
     });
+    bucket.addOverride('dynamic.encryption', GcpCustomerKeys.bucketEncryption);
     const source = new StorageBucketObject(this, 'source_zip', {
       bucket: bucket.name,
       // A new object name per build makes the function redeploy when the code changes.
@@ -58,7 +62,8 @@ export class GcpFunction extends Construct {
       location: v.region.stringValue,
       format: 'DOCKER',
       description: 'Images of the jira-token-proxy function builds',
-      dependsOn: apis,
+      kmsKeyName: keys.regionKey,
+      dependsOn: [...apis, ...keys.grants],
     });
 
     // The build: write its logs, push the image to this repository only, read the sources (the
@@ -92,6 +97,7 @@ export class GcpFunction extends Construct {
       name,
       location: v.region.stringValue,
       description: 'jira-token-proxy: Jira Cloud OAuth token-refresh proxy',
+      kmsKeyName: keys.regionKey,
       buildConfig: {
         runtime: 'nodejs22',
         entryPoint: 'jiraTokenProxy',
@@ -104,7 +110,7 @@ export class GcpFunction extends Construct {
         availableMemory: `${v.memoryMb.numberValue}Mi`,
         timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
         minInstanceCount: 0,
-        maxInstanceCount: 20,
+        maxInstanceCount: v.maxInstances.numberValue,
         ingressSettings: v.ingress.stringValue,
         allTrafficOnLatestRevision: true,
         // Off by default: the function reaches Atlassian directly. A site behind an Atlassian IP
@@ -123,6 +129,7 @@ export class GcpFunction extends Construct {
         environmentVariables: functionEnvironment(v, {
           SECRET_STORE: 'gcp-secret-manager',
           GCP_PROJECT: project,
+          ...callerControlEnvironment(v),
         }),
       },
       dependsOn: [...apis, ...secrets, ...buildGrants],

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { SecretSuffix } from '../../src/secrets';
 import { ALL_SECRETS, LOCK, READ_ONLY, RETAINED, WRITTEN } from '../common';
 import { saltWrite } from '../variables';
+import { GcpCustomerKeys } from './cmek';
 import type { GcpContext } from './context';
 
 /**
@@ -21,20 +22,21 @@ export class GcpSecrets extends Construct {
 
   constructor(scope: Construct, id: string, ctx: GcpContext, functionMember: string) {
     super(scope, id);
-    const { v, apis } = ctx;
+    const { v, apis, keys } = ctx;
     const secrets = new Map<SecretSuffix, SecretManagerSecret>();
     for (const s of ALL_SECRETS) {
-      secrets.set(
-        s,
-        new SecretManagerSecret(this, `secret_${s.toLowerCase()}`, {
-          secretId: `${v.secretPrefix.stringValue}${s}`,
-          replication: { auto: {} },
-          labels: { app: 'jira-token-proxy' },
-          // The lock lives in the LOCK secret's annotations, and CAS markers in the rotating ones'.
-          lifecycle: { ignoreChanges: ['annotations'], preventDestroy: RETAINED.includes(s) },
-          dependsOn: apis,
-        }),
-      );
+      const secret = new SecretManagerSecret(this, `secret_${s.toLowerCase()}`, {
+        secretId: `${v.secretPrefix.stringValue}${s}`,
+        replication: { auto: {} },
+        labels: { app: 'jira-token-proxy' },
+        // The lock lives in the LOCK secret's annotations, and CAS markers in the rotating ones'.
+        lifecycle: { ignoreChanges: ['annotations'], preventDestroy: RETAINED.includes(s) },
+        dependsOn: [...apis, ...keys.grants],
+      });
+      // Automatic, or the residency regions; with the customer keys (infra/gcp/cmek.ts).
+      secret.addOverride('replication.auto', undefined);
+      secret.addOverride('replication.dynamic', GcpCustomerKeys.replication);
+      secrets.set(s, secret);
     }
     this.all = [...secrets.values()];
     const secret = (s: SecretSuffix) => secrets.get(s) as SecretManagerSecret;

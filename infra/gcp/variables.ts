@@ -2,6 +2,7 @@
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
 import { commonVariables, variable } from '../variables';
+import { gcpEnterpriseVariables } from './enterprise-variables';
 
 const INGRESS = ['ALLOW_ALL', 'ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB'];
 /** Cloud Scheduler's unix-cron: five fields of digits, names, `*`, `/`, `,` and `-`. */
@@ -78,6 +79,7 @@ export function gcpVariables(scope: Construct) {
       default: '',
       description: 'Path of the built function zip; empty for dist/gcp-function.zip of this repository.',
     }),
+    ...gcpEnterpriseVariables(scope),
   };
 }
 

@@ -5,6 +5,8 @@ import type {
 import type { ProxyCall } from '../call';
 import { errorResponse, ProxyError } from '../errors';
 import { logger } from '../log';
+import { googleIdTokenCaller } from './caller-identity';
+import { frontEndClientAddress } from './client-address';
 import type { AppStart } from './cold-start';
 import { sendReply } from './node-send';
 
@@ -19,6 +21,8 @@ function traceId(header: string | string[] | undefined): string | undefined {
   return typeof header === 'string' ? /^([0-9a-f]{32})\b/i.exec(header)?.[1] : undefined;
 }
 
+const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
 function toCall(req: FunctionRequest): ProxyCall {
   const headers = req.headers;
   return {
@@ -30,6 +34,8 @@ function toCall(req: FunctionRequest): ProxyCall {
       return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
     },
     requestId: traceId(headers['x-cloud-trace-context']),
+    clientAddress: frontEndClientAddress(headers['x-forwarded-for'], req.socket.remoteAddress),
+    caller: googleIdTokenCaller(single(headers['x-serverless-authorization']), headers.authorization),
   };
 }
 

@@ -6,6 +6,7 @@ import type {
 } from 'aws-lambda';
 import { isStreamed, type ProxyCall, type Reply } from '../call';
 import { ProxyError } from '../errors';
+import { awsIamCaller } from './caller-identity';
 
 /**
  * Lambda HTTP events <-> the core's ProxyCall/Reply. Payload 2.0 comes from Function URLs and
@@ -53,6 +54,7 @@ const v2: EventProcessor<APIGatewayProxyEventV2, APIGatewayProxyStructuredResult
       escapePath(path) + (e.rawQueryString ? `?${e.rawQueryString}` : ''),
       headers,
       ctx.requestId,
+      { clientAddress: ctx.http.sourceIp, caller: awsIamCaller(iamAuthorizer(e)) },
     );
   },
   async createResult(reply) {
@@ -91,6 +93,10 @@ const v1: EventProcessor<V1Event, APIGatewayProxyResult> = {
       escapePath(path) + (query.length ? `?${query.join('&')}` : ''),
       headers,
       e.requestContext.requestId,
+      {
+        clientAddress: e.requestContext.identity?.sourceIp,
+        caller: awsIamCaller(e.requestContext.identity),
+      },
     );
   },
   async createResult(reply) {
@@ -120,8 +126,16 @@ function call(
   target: string,
   headers: Record<string, string>,
   id: string | undefined,
+  origin: Pick<ProxyCall, 'clientAddress' | 'caller'>,
 ): ProxyCall {
-  return { method, target, header: (name) => headers[name] ?? null, requestId: usableId(id) };
+  return { method, target, header: (name) => headers[name] ?? null, requestId: usableId(id), ...origin };
+}
+
+/** The SigV4 caller of an AWS_IAM function URL (payload 2.0 types leave the authorizer out). */
+function iamAuthorizer(e: APIGatewayProxyEventV2) {
+  return (
+    e.requestContext as { authorizer?: { iam?: { userArn?: string | null; callerId?: string | null } } }
+  ).authorizer?.iam;
 }
 
 function replyHeaders(reply: Reply): Iterable<[string, string]> {

@@ -34,6 +34,8 @@ function toCall(req: IncomingMessage): ProxyCall {
       const v = headers[name];
       return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
     },
+    // The socket's peer: `serve` has no front end, so no header may stand in for it.
+    clientAddress: req.socket.remoteAddress,
   };
 }
 

@@ -45,6 +45,8 @@ describe('AWS stack: function and URL', () => {
     expect(fn.timeout).toBeGreaterThan(Number(fn.environment.variables.UPSTREAM_TIMEOUT_SECONDS));
     expect(Object.keys(fn.environment.variables).sort()).toEqual(
       [
+        'ALLOWED_CALLER_IP_RANGES',
+        'AUDIT_LOG',
         'JIRA_CLOUD_ID',
         'KEEP_PROJECT_NAMES',
         'KMS_KEY_ID',
@@ -268,12 +270,13 @@ describe('AWS stack: IAM', () => {
         for (const a of st.actions ?? []) expect(a, doc).not.toContain('*');
         for (const r of st.resources ?? [])
           expect(r, doc).not.toMatch(/^\*$|:\*$(?<!\/aws\/lambda\/\$\{local\.name\}:\*$)/);
-        expect(st.effect ?? 'Allow', doc).toBe('Allow');
+        // The one Deny: callers outside allowed_caller_ip_ranges.
+        expect(st.effect ?? 'Allow', doc).toBe(doc === 'caller_networks' ? 'Deny' : 'Allow');
       }
     }
     // Every role policy is one of the documents above, never inline JSON.
     for (const p of Object.values(tf.resource.aws_iam_role_policy as Tf))
-      expect(p.policy).toMatch(/^\$\{(local\.use_ssm \? )?data\.aws_iam_policy_document\./);
+      expect(p.policy).toMatch(/^\$\{(local\.use_ssm \? |one\()?data\.aws_iam_policy_document\./);
   });
 
   it('trusts only the Lambda and Scheduler services of this account for the service roles', () => {
@@ -319,7 +322,7 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
     });
     expect(tf.resource.aws_sqs_queue.refresh_dlq).toMatchObject({
       name: '${local.name}-refresh-dlq',
-      sqs_managed_sse_enabled: true,
+      sqs_managed_sse_enabled: '${local.customer_key_given ? null : true}',
     });
   });
 
@@ -459,6 +462,7 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
       "Atlassian's 429s by reason, and answers held",
       'Quota: minutes held in a row, near-limit flags',
       'Invocations, errors, duration',
+      'Audit: requests by caller, endpoint and status',
     ]);
     const metrics = JSON.stringify(body.widgets.map((w: Tf) => w.properties.metrics));
     for (const metric of [
@@ -515,6 +519,11 @@ describe('AWS stack: network and variables', () => {
       [
         'alarm_email',
         'alarm_sns_topic_arn',
+        'allowed_caller_ip_ranges',
+        'audit_log',
+        'permissions_boundary_arn',
+        'reserved_concurrency',
+        'tags',
         'aws_refresh_schedule',
         'aws_region',
         'caller_aws_arns',
@@ -554,7 +563,7 @@ describe('AWS stack: network and variables', () => {
       '${contains(["aws-ssm", "aws-secrets-manager"], var.secret_store)}',
     );
     // a free path, a zip path and a bool (its type is its check) need no validation of their own
-    const unchecked = ['rules_file', 'lambda_zip', 'keep_project_names'];
+    const unchecked = ['rules_file', 'lambda_zip', 'keep_project_names', 'audit_log'];
     for (const name of Object.keys(tf.variable).filter((n) => !unchecked.includes(n)))
       expect(tf.variable[name].validation, name).toHaveLength(1);
   });

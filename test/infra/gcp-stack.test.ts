@@ -166,7 +166,10 @@ describe('GCP stack: secrets', () => {
     for (const s of ALL_SECRETS) {
       const secret = secrets[`secret_${s.toLowerCase()}`];
       expect(secret.secret_id).toBe(`\${var.secret_prefix}${s}`);
-      expect(secret.replication).toEqual({ auto: {} });
+      // Automatic unless secret_replica_locations is set (test/infra/enterprise-controls.test.ts).
+      expect(secret.replication.dynamic.auto.for_each).toBe(
+        '${length(var.secret_replica_locations) == 0 ? [1] : []}',
+      );
       expect(secret.lifecycle).toEqual({
         ignore_changes: ['annotations'],
         prevent_destroy: RETAINED.includes(s),
@@ -340,6 +343,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
       'Token family days left',
       "Atlassian's 429s by reason, and answers held",
       'Quota: minutes held in a row, near-limit flags',
+      'Audit: one line per request (caller, endpoint, status, bytes)',
     ]);
     const filters = JSON.stringify(tiles);
     for (const metric of Object.values(METRICS)) expect(filters, metric).toContain(`/${metric}\\"`);
@@ -366,6 +370,8 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
     expect(Object.keys(tf.variable).sort()).toEqual(
       [
         'alarm_email',
+        'allowed_caller_ip_ranges',
+        'audit_log',
         'environment',
         'function_zip',
         'gcp_project',
@@ -375,7 +381,10 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
         'invoker_members',
         'jira_cloud_id',
         'keep_project_names',
+        'kms_key_names',
+        'labels',
         'log_level',
+        'max_instances',
         'memory_mb',
         'notification_channels',
         'quota_limited_alarm_minutes',
@@ -383,6 +392,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
         'rules_file',
         'salt_version',
         'secret_prefix',
+        'secret_replica_locations',
         'vpc_connector',
       ].sort(),
     );

@@ -98,6 +98,6 @@ describe.skipIf(reason !== undefined)('terraform on the AWS stack', () => {
     expect(result.diagnostics, validate.stderr).toEqual([]);
     expect(result.valid).toBe(true);
     expect(test.stderr, test.stdout).toBe('');
-    expect(test.stdout).toMatch(/Success! 3 passed, 0 failed\./);
+    expect(test.stdout).toMatch(/Success! 4 passed, 0 failed\./);
   }, 180_000);
 });

@@ -2,7 +2,7 @@
 # `terraform test` against a mock of the aws provider (no credentials, no network; the real
 # provider still validates every argument). The runner passes aws.tfvars.example as it is
 # (-var-file) and only replaces lambda_zip with an empty file, so the first run is the example
-# an operator copies. Three runs only: each plan costs seconds.
+# an operator copies. Four runs only: each plan costs seconds.
 
 mock_provider "aws" {
   # Mocked computed values (ARNs) are known at plan, so references between resources compare.
@@ -112,6 +112,85 @@ run "aws_tfvars_example_as_is" {
     condition     = length([for w in jsondecode(aws_cloudwatch_dashboard.dashboard.dashboard_body).widgets : w if strcontains(w.properties.title, "429s by reason") || strcontains(w.properties.title, "minutes held in a row")]) == 2
     error_message = "the dashboard must show the 429s by reason, the held answers, the minutes held and the near-limit flags"
   }
+
+  # The enterprise controls unset: every argument as a stack without them had it (no replacement).
+  assert {
+    condition     = aws_lambda_function.function.kms_key_arn == null && aws_cloudwatch_log_group.logs.kms_key_id == null && aws_sns_topic.alarms[0].kms_master_key_id == null
+    error_message = "without kms_key_arn the environment, the logs and the topic keep their default encryption"
+  }
+  assert {
+    condition     = aws_sqs_queue.refresh_dlq.sqs_managed_sse_enabled == true && aws_sqs_queue.refresh_dlq.kms_master_key_id == null
+    error_message = "without kms_key_arn the dead-letter queue keeps SQS-managed encryption"
+  }
+  assert {
+    condition     = length(aws_iam_role_policy.exec_environment_key) == 0 && length(aws_iam_role_policy.scheduler_queue_key) == 0
+    error_message = "without kms_key_arn no key policy is added to the roles"
+  }
+  assert {
+    condition     = aws_iam_role.exec_role.permissions_boundary == null && aws_iam_role.caller_role.permissions_boundary == null && aws_iam_role.scheduler_role.permissions_boundary == null
+    error_message = "without permissions_boundary_arn no role has a boundary"
+  }
+  assert {
+    condition     = length(data.aws_iam_policy_document.caller_networks) == 0 && length(data.aws_iam_policy_document.caller_access.source_policy_documents) == 0
+    error_message = "without allowed_caller_ip_ranges the caller's permission has no network condition"
+  }
+  assert {
+    condition     = aws_lambda_function.function.reserved_concurrent_executions == -1
+    error_message = "without reserved_concurrency the Lambda has no reservation"
+  }
+  assert {
+    condition     = aws_lambda_function.function.environment[0].variables.AUDIT_LOG == "on" && aws_lambda_function.function.environment[0].variables.ALLOWED_CALLER_IP_RANGES == ""
+    error_message = "the audit trail is on and every caller address allowed by default"
+  }
+}
+
+run "enterprise_controls" {
+  command = plan
+  variables {
+    kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-44cd-96ef-1234567890ab"
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/workload-boundary"
+    tags                     = { CostCentre = "4711", Owner = "data-platform" }
+    allowed_caller_ip_ranges = ["203.0.113.0/24", "2001:db8::/32"]
+    reserved_concurrency     = 5
+    audit_log                = false
+  }
+
+  assert {
+    condition     = aws_lambda_function.function.kms_key_arn == var.kms_key_arn && aws_cloudwatch_log_group.logs.kms_key_id == var.kms_key_arn && aws_sns_topic.alarms[0].kms_master_key_id == var.kms_key_arn && aws_ssm_parameter.ssm_refresh_token[0].key_id == var.kms_key_arn
+    error_message = "one key encrypts the secrets, the Lambda environment, the log group and the alarm topic"
+  }
+  assert {
+    condition     = aws_sqs_queue.refresh_dlq.kms_master_key_id == var.kms_key_arn && aws_sqs_queue.refresh_dlq.sqs_managed_sse_enabled != true
+    error_message = "the dead-letter queue is encrypted with the customer key instead of SQS-managed keys"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.exec_environment_key_access[0].statement).actions == toset(["kms:Decrypt"]) && one(one(data.aws_iam_policy_document.exec_environment_key_access[0].statement).condition).values == tolist(["lambda.us-east-1.amazonaws.com"]) && length(aws_iam_role_policy.exec_environment_key) == 1
+    error_message = "the execution role may decrypt its environment with the key, through Lambda only"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.scheduler_queue_key_access[0].statement).actions == toset(["kms:GenerateDataKey", "kms:Decrypt"]) && one(one(data.aws_iam_policy_document.scheduler_queue_key_access[0].statement).condition).values == tolist(["sqs.us-east-1.amazonaws.com"]) && length(aws_iam_role_policy.scheduler_queue_key) == 1
+    error_message = "the scheduler role may use the key for its dead-letter queue, through SQS only"
+  }
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.exec_role, aws_iam_role.caller_role, aws_iam_role.scheduler_role] : r.permissions_boundary == var.permissions_boundary_arn])
+    error_message = "every role the stack creates carries the permissions boundary"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.caller_networks[0].statement).effect == "Deny" && one(data.aws_iam_policy_document.caller_networks[0].statement).actions == toset(["lambda:InvokeFunctionUrl"]) && one(one(data.aws_iam_policy_document.caller_networks[0].statement).condition).test == "NotIpAddress" && one(one(data.aws_iam_policy_document.caller_networks[0].statement).condition).variable == "aws:SourceIp" && toset(one(one(data.aws_iam_policy_document.caller_networks[0].statement).condition).values) == toset(var.allowed_caller_ip_ranges)
+    error_message = "the caller role's URL permission is denied outside allowed_caller_ip_ranges"
+  }
+  assert {
+    condition     = length(data.aws_iam_policy_document.caller_access.source_policy_documents) == 1
+    error_message = "the network condition is part of the caller role's policy"
+  }
+  assert {
+    condition     = aws_lambda_function.function.environment[0].variables.ALLOWED_CALLER_IP_RANGES == "203.0.113.0/24,2001:db8::/32" && aws_lambda_function.function.environment[0].variables.AUDIT_LOG == "off"
+    error_message = "the proxy enforces the same ranges itself, and audit_log = false turns the trail off"
+  }
+  assert {
+    condition     = aws_lambda_function.function.reserved_concurrent_executions == 5
+    error_message = "reserved_concurrency caps the Lambda"
+  }
 }
 
 run "every_option" {
@@ -171,10 +250,14 @@ run "every_option" {
 run "rejects_bad_input" {
   command = plan
   variables {
-    aws_refresh_schedule = "17 3 * * *"
-    caller_aws_arns      = []
+    aws_refresh_schedule        = "17 3 * * *"
+    caller_aws_arns             = []
     vpc_subnet_ids              = ["subnet-0abc"]
     quota_limited_alarm_minutes = 0
+    tags                        = { app = "mine" }
+    permissions_boundary_arn    = "workload-boundary"
+    allowed_caller_ip_ranges    = ["203.0.113.7"]
+    reserved_concurrency        = 0
   }
-  expect_failures = [var.aws_refresh_schedule, var.caller_gcp_service_account_ids, var.vpc_subnet_ids, var.quota_limited_alarm_minutes]
+  expect_failures = [var.aws_refresh_schedule, var.caller_gcp_service_account_ids, var.vpc_subnet_ids, var.quota_limited_alarm_minutes, var.tags, var.permissions_boundary_arn, var.allowed_caller_ip_ranges, var.reserved_concurrency]
 }
