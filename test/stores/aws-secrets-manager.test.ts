@@ -198,9 +198,9 @@ describe('aws-secrets-manager: lock', () => {
     for (const seed of [undefined, 'TODO: fill me']) {
       fresh();
       fixture.server.seed('T_LOCK', seed);
-      const stores = ['a', 'b', 'c', 'd'].map(() => fixture.track(new SecretsManagerStore()));
+      const owners = ['a', 'b', 'c', 'd'];
       const wins = await Promise.all(
-        stores.map((s, i) => s.tryLock('T_LOCK', ['a', 'b', 'c', 'd'][i], 30_000)),
+        owners.map((o) => fixture.track(new SecretsManagerStore()).tryLock('T_LOCK', o, 30_000)),
       );
       expect(wins.filter(Boolean)).toHaveLength(1);
       expect(JSON.parse(fixture.server.current('T_LOCK')?.value ?? '').owner).toBe(
