@@ -28,7 +28,7 @@ const run = promisify(execFile);
 const PROJECT = 'jtp-bench';
 const PREFIX = 'PSOXY_JIRA_CLOUD_';
 const TARGET = '/rest/api/3/myself';
-const PLACEHOLDER = 'TODO: fill me';
+const PLACEHOLDER = 'fill me: run npx jira-token-proxy bootstrap';
 
 export type FunctionName = 'aws-lambda' | 'gcp-function';
 
