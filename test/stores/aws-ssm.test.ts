@@ -337,12 +337,15 @@ describe('aws-ssm: failures', () => {
 });
 
 describe('aws-ssm: calls per read', () => {
-  it('reads the five secrets of a family with one GetParameters call', async () => {
+  it('reads the five secrets of a family and the lease with one GetParameters call', async () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
     for (const n of names) await store.write(n, `value-${n}`);
+    expect(await store.tryLock('T_LOCK', 'holder', 30_000, 'intent')).toBe(true);
     fixture.server.clearRecords();
-    expect((await store.read(names)).size).toBe(5);
+    const got = await store.read([...names, 'T_LOCK']);
+    expect(got.size).toBe(6);
+    expect(parseLease(got.get('T_LOCK')?.value ?? '')?.note).toBe('intent');
     expect(fixture.server.calls).toEqual(['GetParameters']);
   });
 });
