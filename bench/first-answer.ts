@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { ROOT } from '../scripts/build';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../src/sandbox';
 import { secretNames } from '../src/secrets';
 import { SsmStore } from '../src/stores/aws-ssm';
@@ -10,12 +11,8 @@ import { GcpSecretManagerStore } from '../src/stores/gcp-secret-manager';
 import type { SecretStore } from '../src/stores/store';
 import { TokenClient } from '../src/tokens/atlassian';
 import { installFamily } from '../src/tokens/bootstrap';
-import {
-  type GcpSecretManagerServer,
-  startGcpSecretManagerServer,
-} from '../test/servers/gcp-secret-manager-server';
+import { startGcpSecretManagerServer } from '../test/servers/gcp-secret-manager-server';
 import { startSsmServer } from '../test/servers/ssm-server';
-import { ROOT } from '../scripts/build';
 
 /**
  * A cold function's first answer, measured from outside: a fresh Node process imports the entry
