@@ -237,6 +237,25 @@ describe('aws-ssm: compare-and-swap', () => {
     expect(fixture.server.params.get('T_REFRESH_TOKEN')?.value).toBe('rt-1');
   });
 
+  it('a right released just after our create failed is asked for again', async () => {
+    fresh();
+    const client = new SSMClient({});
+    const store = fixture.track(new SsmStore({ client }));
+    const v1 = await store.write('T_REFRESH_TOKEN', 'rt-1');
+    fixture.server.seed('T_REFRESH_TOKEN.next-v1-1', liveClaim('other-writer'));
+    // The other writer finishes (its check failed, say) and deletes its marker as ours is refused.
+    client.middlewareStack.add(
+      (run) => async (args) =>
+        run(args).catch((err: unknown) => {
+          fixture.server.params.delete('T_REFRESH_TOKEN.next-v1-1');
+          throw err;
+        }),
+      { step: 'initialize' },
+    );
+    expect(await store.write('T_REFRESH_TOKEN', 'rt-2', { expectedVersion: v1 })).toBe('2');
+    expect([...fixture.server.params.keys()]).toEqual(['T_REFRESH_TOKEN']);
+  });
+
   it('a writer stalled between its check and its put is overtaken, and then puts nothing', async () => {
     let t = Date.now();
     const now = () => t;
