@@ -1,6 +1,7 @@
 import { loadConfig } from '../config';
 import { secretNames } from '../secrets';
 import { createStore } from '../stores';
+import { familyIssuerMismatch } from '../tokens/family-issuer';
 import { parseOutcome, standingVerdict } from '../tokens/outcome';
 import { familyDaysLeft, familyExpiresAt, parseAccessToken, parseFamily } from '../tokens/values';
 import { printJson } from './output';
@@ -107,6 +108,8 @@ export async function buildStatus(now = Date.now(), o: { live?: boolean } = {}):
           `answer 404; set JIRA_CLOUD_ID to ${family.cloudId}, or run \`npx jira-token-proxy bootstrap --cloud-id ${configured}\``,
       );
     }
+    const issuer = familyIssuerMismatch(family, config.authUrl);
+    if (issuer) report.problems.push(issuer);
     const id = got.get(names.CLIENT_ID);
     const secret = got.get(names.CLIENT_SECRET);
     outcomeFindings(report, parseOutcome(got.get(names.REFRESH_OUTCOME)?.value), access?.issuedAt, {

@@ -40,7 +40,7 @@ export class TokenEndpointError extends Error {
 export class TokenClient {
   readonly #endpoint: string;
   constructor(
-    authUrl: string,
+    readonly authUrl: string,
     private readonly timeoutMs = 10_000,
   ) {
     this.#endpoint = `${authUrl}/oauth/token`;
