@@ -224,8 +224,11 @@ export class TokenLifecycle {
   /** What a store read teaches: the family and its scopes, and the fleet's verdicts. */
   #learn(state: StoreState): void {
     // A new bootstrap brings new scopes; a refresh's answer is newer than the family's record.
-    if (state.family && state.family.bootstrappedAt !== this.#family?.bootstrappedAt)
+    if (state.family && state.family.bootstrappedAt !== this.#family?.bootstrappedAt) {
       this.#scopes = new Set(state.family.scopes);
+      // A re-bootstrap: the new family's token replaces the old family's at this store read.
+      if (this.#family && state.access && this.#fresh(state.access)) this.#use(state.access);
+    }
     if (state.family) this.#family = state.family;
     this.#gate.learn(state);
   }
