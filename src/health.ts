@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { Rules } from './rules';
 import type { SecretStore } from './stores/store';
 import { familyIssuerMismatch } from './tokens/family-issuer';
+import { siteMismatch } from './tokens/family-site';
 import type { LifecycleState, LifecycleStatus, TokenLifecycle } from './tokens/lifecycle';
 
 /**
@@ -70,14 +71,9 @@ function problemsOf(jiraCloudId: string | undefined, authUrl: string, status: Li
   const problems: string[] = [];
   if (!jiraCloudId)
     problems.push(`JIRA_CLOUD_ID is not set: run ${BOOTSTRAP}, then set it to the cloud id it prints`);
-  const familySite = status.family?.cloudId.toLowerCase();
-  if (jiraCloudId && familySite && familySite !== jiraCloudId) {
-    // Every call would reach a site the token cannot read: Jira answers 404.
-    problems.push(
-      `JIRA_CLOUD_ID is ${jiraCloudId} but the stored token family is for site ${familySite}: ` +
-        `set JIRA_CLOUD_ID to ${familySite}, or run ${BOOTSTRAP} --cloud-id ${jiraCloudId}`,
-    );
-  }
+  // Every call would reach a site the token cannot read: Jira answers 404.
+  const site = siteMismatch(jiraCloudId, status.family?.cloudId);
+  if (site) problems.push(site);
   // The lifecycle refuses such a refresh as not_configured: the mismatch line says why.
   const issuer = familyIssuerMismatch(status.family, authUrl);
   if (issuer) problems.push(issuer);

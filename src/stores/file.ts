@@ -153,7 +153,8 @@ export class FileStore implements SecretStore {
           'nothing was changed. Set SECRET_FILE to the secrets file (default .jira-token-proxy/secrets.json)',
       );
     }
-    if (POSIX && !this.#permissionsReported && (s.mode & 0o077) !== 0) {
+    // An empty file holds nothing to expose.
+    if (POSIX && !this.#permissionsReported && s.size > 0 && (s.mode & 0o077) !== 0) {
       this.#permissionsReported = true;
       logger.warn('secrets file is readable by others; the next write makes it 0600, or chmod 600 it now', {
         file: this.#path,
