@@ -6,8 +6,8 @@ import { siteMismatch } from '../tokens/family-site';
 import { parseOutcome, standingVerdict } from '../tokens/outcome';
 import { familyDaysLeft, familyExpiresAt, parseAccessToken, parseFamily } from '../tokens/values';
 import { printJson } from './output';
-import { emptyStoreFile } from './store-file';
 import { type LiveReport, liveCheck } from './status-live';
+import { emptyStoreFile } from './store-file';
 
 /**
  * `status [--json] [--live]`: what the store holds (present or missing, never values), token
