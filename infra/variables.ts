@@ -162,5 +162,8 @@ export function functionEnvironment(
     ) as string,
     LOG_LEVEL: v.logLevel.stringValue,
     UPSTREAM_TIMEOUT_SECONDS: String(UPSTREAM_TIMEOUT_SECONDS),
+    // Not read by the proxy, which reads the salt once per instance: a new salt_version changes the
+    // environment, so the platform replaces every instance and the new ones read the new salt.
+    SALT_VERSION: v.saltVersion.stringValue,
   };
 }
