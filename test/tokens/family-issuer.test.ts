@@ -37,6 +37,20 @@ async function storedFamily(p: TestProxy) {
 }
 
 describe('the family belongs to its issuer', () => {
+  it('`refresh` refuses even when no refresh is due: the scheduled one would be refused too', async () => {
+    const p = await proxy();
+    const r = await runCli(['refresh', '--json'], {
+      SECRET_FILE: join(p.dir, 'secrets.json'),
+      ATLASSIAN_AUTH_URL: elsewhereUrl,
+      JIRA_CLOUD_ID: undefined,
+    }).done;
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('not_configured');
+    expect(error.message).toMatch(/^the token family was issued by /);
+    expect(elsewhereHits).toBe(0);
+  });
+
   it('the bootstrap records ATLASSIAN_AUTH_URL in TOKEN_FAMILY', async () => {
     const p = await proxy();
     const n = secretNames(p.config.secretPrefix);
