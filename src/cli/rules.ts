@@ -12,7 +12,12 @@ import { RULE_SETS, type RuleSetName } from '../rules/sets/names';
  * RULE_SET.
  */
 export async function printRules(names: string[]): Promise<void> {
-  const sets = names.length ? names.map(ruleSetName) : loadConfig().ruleSets;
+  // `a,b` as RULE_SET writes it, or `a b`.
+  const given = names
+    .flatMap((n) => n.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const sets = given.length ? given.map(ruleSetName) : loadConfig().ruleSets;
   const endpoints: RulesDocument['endpoints'] = [];
   for (const name of sets) endpoints.push(...(await BUILT_IN_SETS[name]()).endpoints);
   const header =

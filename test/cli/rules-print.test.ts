@@ -50,6 +50,13 @@ describe('rules --print', () => {
     expect(fromFile.endpoints).toEqual(fromSets.endpoints);
   });
 
+  it('takes names comma separated, as RULE_SET writes them', async () => {
+    const file = await printed(['jira-cloud,jira-service-management']);
+    const fromFile = await loadRules({ rulesFile: file, ruleSets: [] }, SITE);
+    const fromSets = await loadRules({ ruleSets: ['jira-cloud', 'jira-service-management'] }, SITE);
+    expect(fromFile.endpoints).toEqual(fromSets.endpoints);
+  });
+
   it('an unknown set is one line naming the choices', async () => {
     const r = await runCli(['rules', '--print', 'jira'], {}).done;
     expect(r.code).toBe(1);
