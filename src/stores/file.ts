@@ -121,7 +121,8 @@ export class FileStore implements SecretStore {
 
   /** The current contents, or empty when the file does not exist yet. Changes nothing on disk. */
   async #load(): Promise<Contents> {
-    if (!(await this.#checkPath())) return { secrets: new Map(), locks: new Map() };
+    const file = await this.#checkPath();
+    if (!file) return { secrets: new Map(), locks: new Map() };
     let text: string;
     try {
       text = await readFile(this.#path, 'utf8');
@@ -129,21 +130,22 @@ export class FileStore implements SecretStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { secrets: new Map(), locks: new Map() };
       throw fsStoreError(err, 'read', this.#path);
     }
-    return parseContents(text, this.#path);
+    const contents = parseContents(text, this.#path);
+    this.#reportPermissions(file);
+    return contents;
   }
 
   /**
-   * False when the file does not exist yet. Anything but a regular file (a directory, a device:
-   * a mistyped SECRET_FILE) is refused before the store touches it or takes a lock beside it.
-   * A secrets file others can read is reported, not changed: only a write (temp file 0600,
-   * renamed over it) sets permissions, so a read-only command leaves every mode as it found it.
+   * The file's stats, or undefined when it does not exist yet. Anything but a regular file (a
+   * directory, a device: a mistyped SECRET_FILE) is refused before the store touches it or takes
+   * a lock beside it.
    */
-  async #checkPath(): Promise<boolean> {
+  async #checkPath(): Promise<Stats | undefined> {
     let s: Stats;
     try {
       s = await stat(this.#path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw fsStoreError(err, 'read', this.#path);
     }
     if (!s.isFile()) {
@@ -153,15 +155,21 @@ export class FileStore implements SecretStore {
           'nothing was changed. Set SECRET_FILE to the secrets file (default .jira-token-proxy/secrets.json)',
       );
     }
-    // An empty file holds nothing to expose.
-    if (POSIX && !this.#permissionsReported && s.size > 0 && (s.mode & 0o077) !== 0) {
-      this.#permissionsReported = true;
-      logger.warn('secrets file is readable by others; the next write makes it 0600, or chmod 600 it now', {
-        file: this.#path,
-        mode: (s.mode & 0o777).toString(8).padStart(4, '0'),
-      });
-    }
-    return true;
+    return s;
+  }
+
+  /**
+   * A secrets file others can read is reported, not changed: only a write (temp file 0600,
+   * renamed over it) sets permissions, so a read-only command leaves every mode as it found it.
+   * Once per store, and only for a file that is this store's (parsed) and holds something.
+   */
+  #reportPermissions(s: Stats): void {
+    if (!POSIX || this.#permissionsReported || s.size === 0 || (s.mode & 0o077) === 0) return;
+    this.#permissionsReported = true;
+    logger.warn('secrets file is readable by others; the next write makes it 0600, or chmod 600 it now', {
+      file: this.#path,
+      mode: (s.mode & 0o777).toString(8).padStart(4, '0'),
+    });
   }
 
   #update<T>(change: (c: Contents) => Change<T>): Promise<T> {
