@@ -1,3 +1,4 @@
+import { fetchCause } from '../tokens/atlassian';
 import type { AccessToken } from '../tokens/values';
 
 /**
@@ -83,7 +84,9 @@ export async function liveCheck(o: {
       out.warnings.push(`live check: /rest/api/3/myself answered HTTP ${myself.status}`);
     }
   } catch (err) {
-    out.warnings.push(`live check failed: could not reach ${o.apiUrl} (${(err as Error).message})`);
+    out.warnings.push(
+      `live check failed: could not reach ${o.apiUrl} (${fetchCause(err)}); check ATLASSIAN_API_URL`,
+    );
   }
   return out;
 }

@@ -99,6 +99,14 @@ describe('the token endpoint and the proxy unreachable', () => {
     );
   });
 
+  it('status --live names the cause when the API gateway cannot be reached', async () => {
+    const env = { ...(await familyOf(sandbox)), ATLASSIAN_API_URL: `http://127.0.0.1:${closedPort}` };
+    const r = await runCli(['status', '--live', '--json'], env).done;
+    expect((JSON.parse(r.stdout) as { warnings: string[] }).warnings).toEqual([
+      `live check failed: could not reach http://127.0.0.1:${closedPort} (ECONNREFUSED); check ATLASSIAN_API_URL`,
+    ]);
+  });
+
   it('test-calls shows the cause of "fetch failed" and does not count the skipped row', async () => {
     const r = await runCli(['test-calls', '--url', `http://127.0.0.1:${closedPort}`], {}).done;
     expect(r.code).toBe(1);
