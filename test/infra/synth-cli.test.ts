@@ -33,7 +33,7 @@ async function synth(env: Record<string, string>) {
   );
 }
 
-describe('npm run synth', () => {
+describe.concurrent('npm run synth', () => {
   it.each([
     [
       'an unknown backend',
