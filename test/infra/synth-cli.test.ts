@@ -33,7 +33,7 @@ async function synth(env: Record<string, string>) {
   );
 }
 
-describe.concurrent('npm run synth', () => {
+describe('npm run synth', () => {
   it.each([
     [
       'an unknown backend',
