@@ -76,11 +76,12 @@ export class GcpProxyStack extends ProxyStack {
     });
     // test-calls impersonates an invoker service account; a user: or group: member cannot be
     // impersonated, so without a serviceAccount: member the operator's own ID token calls /_health.
-    const impersonated = new TerraformLocal(
+    new TerraformLocal(
       this,
       'test_calls_account',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform expression.
       '${try([for m in var.invoker_members : trimprefix(m, "serviceAccount:") if startswith(m, "serviceAccount:")][0], "")}',
-    ).asString;
+    );
     // One Terraform conditional, written out: its strings hold shell quotes that must be escaped,
     // and references inside an expression are written as interpolations by hand.
     const urlRef = `\${${fn.fn.terraformResourceType}.${fn.fn.friendlyUniqueId}.url}`;
