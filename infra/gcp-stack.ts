@@ -17,6 +17,9 @@ import { ProxyStack } from './stack';
 /** hashicorp/google versions this stack is written for (write-only `secret_data_wo`). */
 export const GOOGLE_PROVIDER_RANGE = '>= 6.50.0, < 8.0.0';
 
+/** Lines as one HCL string literal: quotes and newlines escaped, interpolations kept. */
+const hcl = (lines: string[]) => `"${lines.join('\n').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
+
 /** Addresses of the log-based metrics before they were built from the metric list. */
 const MOVED_METRICS = {
   metric_refresh_failures: METRICS.refreshFailure,
@@ -79,14 +82,34 @@ export class GcpProxyStack extends ProxyStack {
     new TerraformOutput(this, 'secret_names', {
       value: ALL_SECRETS.map((s) => `${v.secretPrefix.stringValue}${s}`),
     });
-    const invoker = Fn.trimprefix(Fn.element(v.invokers.listValue, 0), 'serviceAccount:');
+    // test-calls impersonates an invoker service account; a user: or group: member cannot be
+    // impersonated, so without a serviceAccount: member the operator's own ID token calls /_health.
+    new TerraformLocal(
+      this,
+      'test_calls_account',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform expression.
+      '${try([for m in var.invoker_members : trimprefix(m, "serviceAccount:") if startswith(m, "serviceAccount:")][0], "")}',
+    );
+    // One Terraform conditional, written out: its strings hold shell quotes that must be escaped,
+    // and references inside an expression are written as interpolations by hand.
+    const urlRef = `\${${fn.fn.terraformResourceType}.${fn.fn.friendlyUniqueId}.url}`;
+    const testCalls = new TerraformLocal(
+      this,
+      'test_calls_step',
+      `\${local.test_calls_account == "" ? ${hcl([
+        '# 2. Health, with your own ID token (invoker_members names no serviceAccount: for test-calls to impersonate; you need roles/run.invoker):',
+        `curl -H "Authorization: Bearer $(gcloud auth print-identity-token)" ${urlRef}/_health`,
+      ])} : ${hcl([
+        '# 2. Health and example calls, with an ID token of an invoker service account (you need roles/iam.serviceAccountTokenCreator on it):',
+        `npx jira-token-proxy test-calls --url ${urlRef} --impersonate \${local.test_calls_account}`,
+      ])}}`,
+    ).asString;
     new TerraformOutput(this, 'test_commands', {
       description: 'Seed the token family, then call the deployed proxy (from the repository root).',
       value: [
         '# 1. Seed the token family (the annual consent; asks for the Atlassian app client id and secret):',
         `SECRET_STORE=gcp-secret-manager SECRET_PREFIX=${v.secretPrefix.stringValue} GCP_PROJECT=${v.project.stringValue} JIRA_CLOUD_ID=${v.jiraCloudId.stringValue} npx jira-token-proxy bootstrap --redirect-uri http://localhost:8080/callback`,
-        '# 2. Health and example calls, with an ID token of an invoker service account (you need roles/iam.serviceAccountTokenCreator on it):',
-        `npx jira-token-proxy test-calls --url ${url} --impersonate ${invoker}`,
+        testCalls,
         '# 3. A scheduled refresh, now:',
         `gcloud scheduler jobs run ${schedule.jobName} --location ${v.region.stringValue} --project ${v.project.stringValue}`,
         '',

@@ -31,6 +31,8 @@ export function variable(scope: Construct, name: string, spec: VariableSpec): Te
 }
 
 const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+/** The tfvars examples' cloud id: a copied example must not deploy against a site that is not the operator's. */
+export const EXAMPLE_CLOUD_ID = '0a1b2c3d-1234-4abc-8def-0123456789ab';
 
 /** The variables both stacks share, declared in the order the tfvars examples list them. */
 export function commonVariables(scope: Construct, prefixPattern: string) {
@@ -38,8 +40,8 @@ export function commonVariables(scope: Construct, prefixPattern: string) {
     type: 'string',
     description: 'The Jira Cloud site id (a UUID) the proxy may reach; the only site it will call.',
     validation: (v) => [
-      Fn.can(Fn.regex(UUID_RE, v.stringValue)),
-      'jira_cloud_id must be the site cloud id, a UUID such as 0a1b2c3d-1234-4abc-8def-0123456789ab.',
+      Op.and(Fn.can(Fn.regex(UUID_RE, v.stringValue)), Op.neq(Fn.lower(v.stringValue), EXAMPLE_CLOUD_ID)),
+      `jira_cloud_id must be your site's cloud id, a UUID (https://<site>.atlassian.net/_edge/tenant_info gives it), not the example's ${EXAMPLE_CLOUD_ID}.`,
     ],
   });
   const environment = variable(scope, 'environment', {
@@ -180,5 +182,8 @@ export function functionEnvironment(
     ) as string,
     LOG_LEVEL: v.logLevel.stringValue,
     UPSTREAM_TIMEOUT_SECONDS: String(UPSTREAM_TIMEOUT_SECONDS),
+    // Not read by the proxy, which reads the salt once per instance: a new salt_version changes the
+    // environment, so the platform replaces every instance and the new ones read the new salt.
+    SALT_VERSION: v.saltVersion.stringValue,
   };
 }

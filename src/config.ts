@@ -88,6 +88,17 @@ const httpUrl: Reader<string> = (v) => {
   return v.replace(/\/+$/, '');
 };
 
+/** A site URL given for the cloud id gets the way to look the id up. */
+const cloudId: Reader<string> = (v) => {
+  if (UUID.test(v)) return v;
+  const host = URL.canParse(v) ? new URL(v).hostname : /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v) ? v : undefined;
+  throw new Invalid(
+    host
+      ? `must be the site cloud id (a UUID), not its address: open https://${host}/_edge/tenant_info and use its cloudId, or the cloud id \`bootstrap\` prints`
+      : 'must be the site cloud id, a UUID',
+  );
+};
+
 /** A comma list of trimmed items; an empty item is the item reader's to refuse. */
 const commaList =
   <T>(item: Reader<T>): Reader<T[]> =>
@@ -122,7 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const rulesFile = read('RULES_FILE', text);
   const rulesInline = read('RULES', text);
   const config: Config = {
-    jiraCloudId: read('JIRA_CLOUD_ID', matching(UUID, 'must be the site cloud id, a UUID'))?.toLowerCase(),
+    jiraCloudId: read('JIRA_CLOUD_ID', cloudId)?.toLowerCase(),
     store: read('SECRET_STORE', oneOf(STORE_KINDS), 'file'),
     secretFile: read('SECRET_FILE', text, '.jira-token-proxy/secrets.json'),
     secretPrefix: read(

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import pkg from '../package.json' with { type: 'json' };
 import { ProxyError } from './errors';
 import { logger } from './log';
 
@@ -10,7 +11,8 @@ import { logger } from './log';
  * the proxy's latency budget, and it costs nothing at cold start.
  */
 
-export const USER_AGENT = 'jira-token-proxy/0.1.0';
+// The project's one version number (package.json), so Atlassian's logs name the release.
+export const USER_AGENT = `jira-token-proxy/${pkg.version}`;
 
 /** Response headers a caller may see: the contract's list, nothing else (no Set-Cookie, ever). */
 const PASS_BACK =

@@ -3,6 +3,8 @@ import type { Config } from './config';
 import type { QuotaState } from './quota-hold';
 import type { Rules } from './rules';
 import type { SecretStore } from './stores/store';
+import { familyIssuerMismatch } from './tokens/family-issuer';
+import { siteMismatch } from './tokens/family-site';
 import type { LifecycleState, LifecycleStatus, TokenLifecycle } from './tokens/lifecycle';
 
 /**
@@ -45,7 +47,7 @@ export function createHealth(d: HealthDeps): (requestId: string) => Promise<Resp
           () => undefined,
         )
       : undefined;
-    const problems = problemsOf(config.jiraCloudId, status);
+    const problems = problemsOf(config.jiraCloudId, config.authUrl, status);
     if (needsSalt && saltSha256 === undefined)
       problems.push('the pseudonymization salt (SALT secret) is missing or unreadable');
     const healthy = problems.length === 0;
@@ -69,18 +71,17 @@ export function createHealth(d: HealthDeps): (requestId: string) => Promise<Resp
   };
 }
 
-function problemsOf(jiraCloudId: string | undefined, status: LifecycleStatus): string[] {
+function problemsOf(jiraCloudId: string | undefined, authUrl: string, status: LifecycleStatus): string[] {
   const problems: string[] = [];
   if (!jiraCloudId)
     problems.push(`JIRA_CLOUD_ID is not set: run ${BOOTSTRAP}, then set it to the cloud id it prints`);
-  const familySite = status.family?.cloudId.toLowerCase();
-  if (jiraCloudId && familySite && familySite !== jiraCloudId) {
-    // Every call would reach a site the token cannot read: Jira answers 404.
-    problems.push(
-      `JIRA_CLOUD_ID is ${jiraCloudId} but the stored token family is for site ${familySite}: ` +
-        `set JIRA_CLOUD_ID to ${familySite}, or run ${BOOTSTRAP} --cloud-id ${jiraCloudId}`,
-    );
-  }
-  if (status.state !== 'ok') problems.push(STATE_PROBLEMS[status.state]);
+  // Every call would reach a site the token cannot read: Jira answers 404.
+  const site = siteMismatch(jiraCloudId, status.family?.cloudId);
+  if (site) problems.push(site);
+  // The lifecycle refuses such a refresh as not_configured: the mismatch line says why.
+  const issuer = familyIssuerMismatch(status.family, authUrl);
+  if (issuer) problems.push(issuer);
+  if (status.state !== 'ok' && !(issuer && status.state === 'not_configured'))
+    problems.push(STATE_PROBLEMS[status.state]);
   return problems;
 }

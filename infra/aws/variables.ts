@@ -64,8 +64,9 @@ export function awsVariables(scope: Construct) {
       default: [],
       description: 'IAM principals (role or user ARNs, or account roots) allowed to assume the caller role.',
       validation: () => [
-        '${alltrue([for a in var.caller_aws_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", a))])}',
-        'caller_aws_arns must list IAM ARNs (arn:aws:iam::ACCOUNT:role/NAME, ...).',
+        // 123456789012 is the example's account (aws.tfvars.example): a copied example is refused.
+        '${alltrue([for a in var.caller_aws_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", a)) && !strcontains(a, "::123456789012:")])}',
+        "caller_aws_arns must list your IAM ARNs (arn:aws:iam::ACCOUNT:role/NAME, ...), not the example's account 123456789012.",
       ],
     }),
     callerGoogleIds: variable(scope, 'caller_gcp_service_account_ids', {

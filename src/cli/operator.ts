@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-/** The operator's commands: bootstrap, authorize-url, status, test-calls. */
+/** The operator's commands: bootstrap, authorize-url, status, test-calls, rules. */
 export function registerOperatorCommands(program: Command): void {
   program
     .command('bootstrap')
@@ -49,4 +49,11 @@ export function registerOperatorCommands(program: Command): void {
     .option('--impersonate <serviceAccount>', 'GCP: service account whose ID token to use')
     .option('--id-token', 'send a Google ID token even if the URL is not a Cloud Function URL')
     .action(async (o) => (await import('./test-calls')).testCalls(o));
+
+  program
+    .command('rules')
+    .description('print built-in rule sets as YAML to start a RULES_FILE from (default: RULE_SET)')
+    .argument('[sets...]', 'built-in rule set names')
+    .requiredOption('--print', 'print the rule sets as one YAML rules file')
+    .action(async (sets: string[]) => (await import('./rules')).printRules(sets));
 }

@@ -1,4 +1,5 @@
 import { isQuotaReason, nearLimitHeaders, quotaResetAt, rateLimitReason } from '../rate-limit-headers';
+import { fetchCause } from '../tokens/atlassian';
 import type { AccessToken } from '../tokens/values';
 
 /**
@@ -93,7 +94,9 @@ export async function liveCheck(o: {
       out.warnings.push(`live check: /rest/api/3/myself answered HTTP ${myself.status}`);
     }
   } catch (err) {
-    out.warnings.push(`live check failed: could not reach ${o.apiUrl} (${(err as Error).message})`);
+    out.warnings.push(
+      `live check failed: could not reach ${o.apiUrl} (${fetchCause(err)}); check ATLASSIAN_API_URL`,
+    );
   }
   return out;
 }

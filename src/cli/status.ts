@@ -1,10 +1,13 @@
 import { loadConfig } from '../config';
 import { secretNames } from '../secrets';
 import { createStore } from '../stores';
+import { familyIssuerMismatch } from '../tokens/family-issuer';
+import { siteMismatch } from '../tokens/family-site';
 import { parseOutcome, standingVerdict } from '../tokens/outcome';
 import { familyDaysLeft, familyExpiresAt, parseAccessToken, parseFamily } from '../tokens/values';
 import { printJson } from './output';
 import { type LiveReport, liveCheck } from './status-live';
+import { emptyStoreFile } from './store-file';
 
 /**
  * `status [--json] [--live]`: what the store holds (present or missing, never values), token
@@ -61,7 +64,9 @@ export async function buildStatus(now = Date.now(), o: { live?: boolean } = {}):
     for (const s of [...REQUIRED, 'SALT' as const])
       report.secrets[names[s]] = got.has(names[s]) ? 'present' : 'missing';
     const missing = REQUIRED.filter((s) => !got.has(names[s]));
-    if (missing.length)
+    const empty = got.size === 0 ? await emptyStoreFile(config) : undefined;
+    if (empty) report.problems.push(empty);
+    else if (missing.length)
       report.problems.push(
         `missing ${missing.map((s) => names[s]).join(', ')}: run \`npx jira-token-proxy bootstrap\``,
       );
@@ -101,23 +106,31 @@ export async function buildStatus(now = Date.now(), o: { live?: boolean } = {}):
       report.problems.push(`${names.TOKEN_FAMILY} is not valid JSON with bootstrappedAt: bootstrap again`);
     }
     const configured = config.jiraCloudId;
-    if (configured && family?.cloudId && family.cloudId.toLowerCase() !== configured) {
-      report.problems.push(
-        `JIRA_CLOUD_ID is ${configured} but the token family is for site ${family.cloudId}: every call would ` +
-          `answer 404; set JIRA_CLOUD_ID to ${family.cloudId}, or run \`npx jira-token-proxy bootstrap --cloud-id ${configured}\``,
-      );
-    }
+    const site = siteMismatch(configured, family?.cloudId);
+    if (site) report.problems.push(site);
+    const issuer = familyIssuerMismatch(family, config.authUrl);
+    if (issuer) report.problems.push(issuer);
     const id = got.get(names.CLIENT_ID);
     const secret = got.get(names.CLIENT_SECRET);
     outcomeFindings(report, parseOutcome(got.get(names.REFRESH_OUTCOME)?.value), access?.issuedAt, {
       refreshToken: got.get(names.REFRESH_TOKEN)?.version,
       client: id && secret ? `${id.version}/${secret.version}` : undefined,
     });
-    if (o.live) {
+    if (o.live && !access) {
+      // Nothing to check with: the problems above say why, not an "expired token".
+      report.live = {
+        checked: false,
+        reason: 'the store holds no access token',
+        accessibleSites: [],
+        myself: null,
+        rateLimit: null,
+      };
+    } else if (o.live) {
       const live = await liveCheck({
         apiUrl: config.apiUrl,
         access,
-        cloudId: configured ?? family?.cloudId,
+        // The family's own site: a different JIRA_CLOUD_ID is the mismatch reported above, not a lost grant.
+        cloudId: family?.cloudId || configured,
         now,
       });
       report.live = live.live;

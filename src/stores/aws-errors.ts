@@ -34,8 +34,10 @@ const BAD_CREDENTIALS = new Set([
   'IncompleteSignatureException',
   'MissingAuthenticationTokenException',
   'ExpiredTokenException',
-  'CredentialsProviderError',
 ]);
+/** The SDK found no credentials anywhere: nothing was sent, so nothing was rejected. */
+export const NO_CREDENTIALS =
+  'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them';
 /** Secrets Manager's answers when KMS refuses it the secret's key. */
 const KMS_REFUSED: Record<string, string> = {
   DecryptionFailure: 'kms:Decrypt',
@@ -72,6 +74,8 @@ export function awsStoreError(store: string, action: string, subject: string, er
       { cause: err },
     );
   }
+  if (name === 'CredentialsProviderError')
+    return new StoreError('access_denied', `${store}: ${NO_CREDENTIALS}`, { cause: err });
   if (BAD_CREDENTIALS.has(name)) {
     return new StoreError(
       'access_denied',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { logger } from '../log';
 import { fsStoreError } from './file-errors';
@@ -67,7 +68,7 @@ export class FileStore implements SecretStore {
   readonly #lockPath: string;
   readonly #lockOpts: { staleMs: number; waitMs: number };
   readonly #now: () => number;
-  #permissionsChecked = false;
+  #permissionsReported = false;
   #swept = false;
 
   constructor(opts: { path: string; lockStaleMs?: number; lockWaitMs?: number } & StoreClock) {
@@ -160,9 +161,10 @@ export class FileStore implements SecretStore {
     });
   }
 
-  /** The current contents, or empty when the file does not exist yet. */
+  /** The current contents, or empty when the file does not exist yet. Changes nothing on disk. */
   async #load(): Promise<Contents> {
-    if (!this.#permissionsChecked) await this.#tightenPermissions();
+    const file = await this.#checkPath();
+    if (!file) return { secrets: new Map(), locks: new Map() };
     let text: string;
     try {
       text = await readFile(this.#path, 'utf8');
@@ -170,36 +172,52 @@ export class FileStore implements SecretStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { secrets: new Map(), locks: new Map() };
       throw fsStoreError(err, 'read', this.#path);
     }
-    return parseContents(text, this.#path);
+    const contents = parseContents(text, this.#path);
+    this.#reportPermissions(file);
+    return contents;
   }
 
   /**
-   * A secrets file readable by group or others (copied in by hand, an old umask) is narrowed to
-   * 0600 rather than refused: refusing would stop the proxy without un-exposing anything.
+   * The file's stats, or undefined when it does not exist yet. Anything but a regular file (a
+   * directory, a device: a mistyped SECRET_FILE) is refused before the store touches it or takes
+   * a lock beside it.
    */
-  async #tightenPermissions(): Promise<void> {
-    this.#permissionsChecked = true;
-    if (!POSIX) return;
-    const mode = await stat(this.#path).then(
-      (s) => s.mode & 0o777,
-      () => undefined,
-    );
-    if (mode === undefined || (mode & 0o077) === 0) return;
-    const was = mode.toString(8).padStart(4, '0');
+  async #checkPath(): Promise<Stats | undefined> {
+    let s: Stats;
     try {
-      await chmod(this.#path, 0o600);
-      logger.warn('secrets file was readable by others; tightened to 0600', { file: this.#path, was });
+      s = await stat(this.#path);
     } catch (err) {
-      logger.warn('secrets file is readable by others and could not be tightened; chmod 600 it', {
-        file: this.#path,
-        was,
-        code: (err as NodeJS.ErrnoException).code,
-      });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fsStoreError(err, 'read', this.#path);
     }
+    if (!s.isFile()) {
+      throw new StoreError(
+        'invalid',
+        `file: ${this.#path} is ${s.isDirectory() ? 'a directory' : 'not a regular file'}, not a secrets file; ` +
+          'nothing was changed. Set SECRET_FILE to the secrets file (default .jira-token-proxy/secrets.json)',
+      );
+    }
+    return s;
+  }
+
+  /**
+   * A secrets file others can read is reported, not changed: only a write (temp file 0600,
+   * renamed over it) sets permissions, so a read-only command leaves every mode as it found it.
+   * Once per store, and only for a file that is this store's (parsed) and holds something.
+   */
+  #reportPermissions(s: Stats): void {
+    if (!POSIX || this.#permissionsReported || s.size === 0 || (s.mode & 0o077) === 0) return;
+    this.#permissionsReported = true;
+    logger.warn('secrets file is readable by others; the next write makes it 0600, or chmod 600 it now', {
+      file: this.#path,
+      mode: (s.mode & 0o777).toString(8).padStart(4, '0'),
+    });
   }
 
   #update<T>(change: (c: Contents) => Change<T>): Promise<T> {
     return queued(queues, this.#path, async () => {
+      // Before the directory and the lock file beside it: a wrong SECRET_FILE gets nothing created.
+      await this.#checkPath();
       const dir = dirname(this.#path);
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -292,8 +310,9 @@ function parseContents(text: string, path: string): Contents {
   const corrupt = (flaw: string) =>
     new StoreError(
       'corrupt',
-      `file: ${path} is not a valid secrets file (${flaw}); nothing was changed. Fix it by hand, restore a ` +
-        'backup, or move it aside and run `jira-token-proxy bootstrap` again',
+      `file: ${path} is not a valid secrets file (${flaw}); nothing was changed. If SECRET_FILE names the ` +
+        'wrong file, correct it; otherwise fix it by hand, restore a backup, or move it aside and run ' +
+        '`jira-token-proxy bootstrap` again',
     );
   let doc: unknown;
   try {

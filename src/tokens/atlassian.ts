@@ -40,7 +40,7 @@ export class TokenEndpointError extends Error {
 export class TokenClient {
   readonly #endpoint: string;
   constructor(
-    authUrl: string,
+    readonly authUrl: string,
     private readonly timeoutMs = 10_000,
   ) {
     this.#endpoint = `${authUrl}/oauth/token`;
@@ -75,8 +75,13 @@ export class TokenClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      const what = (err as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed';
-      throw new TokenEndpointError('ambiguous', `token endpoint ${what}`);
+      // Name the URL and the cause: a stopped sandbox or a wrong ATLASSIAN_AUTH_URL is not "try again later".
+      const why =
+        (err as Error).name === 'TimeoutError' ? 'timed out' : `connection failed: ${fetchCause(err)}`;
+      throw new TokenEndpointError(
+        'ambiguous',
+        `token endpoint ${this.#endpoint} ${why}; check ATLASSIAN_AUTH_URL`,
+      );
     }
     let text: string;
     try {
@@ -151,6 +156,14 @@ function classify(res: Response, text: string): TokenEndpointError {
  */
 function deadRefreshToken(error: string, description: string): boolean {
   return error === 'unauthorized_client' && /refresh[_ ]token is invalid/i.test(description);
+}
+
+/** What undici's bare "fetch failed" hides in its cause: ECONNREFUSED, ENOTFOUND, a TLS error. */
+export function fetchCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string' && cause.message) return cause.message;
+  return (err as Error).message;
 }
 
 /** Retry-After in seconds or as an HTTP date. */

@@ -78,7 +78,12 @@ export async function installFamily(o: InstallOptions): Promise<InstalledFamily>
 
   const issuedAt = now();
   const bootstrappedAt = new Date(issuedAt).toISOString();
-  const family: TokenFamily = { bootstrappedAt, cloudId: site.id, scopes: grant.scopes };
+  const family: TokenFamily = {
+    bootstrappedAt,
+    cloudId: site.id,
+    scopes: grant.scopes,
+    authUrl: o.tokenClient.authUrl,
+  };
   const n = o.names;
   // REFRESH_TOKEN last: a proxy that saw the old family die recovers when it changes.
   const writes: [string, string][] = [

@@ -18,7 +18,9 @@ export interface LifecycleStatus {
   lastRefreshAt: number | undefined;
   /** The fleet's last refresh attempt, as recorded in the store. */
   lastRefreshOutcome: { at: string; result: string; cause: string } | undefined;
-  family: { bootstrappedAt: string; expiresAt: string; daysLeft: number; cloudId: string } | undefined;
+  family:
+    | { bootstrappedAt: string; expiresAt: string; daysLeft: number; cloudId: string; authUrl?: string }
+    | undefined;
   grantedScopes: string[] | undefined;
   pendingWriteBack: boolean;
 }

@@ -5,6 +5,7 @@ import type { SecretNames } from '../secrets';
 import type { SecretStore } from '../stores/store';
 import { type TokenClient, TokenEndpointError } from './atlassian';
 import { callTokenEndpoint } from './endpoint';
+import { assertFamilyIssuer } from './family-issuer';
 import { lockOwner, releaseFleetLock, withFleetLock } from './fleet-lock';
 import { errorState, type LifecycleState, type LifecycleStatus, type RefreshReport } from './lifecycle-state';
 import { lockBusy, notConfigured, upstreamRejected } from './problems';
@@ -183,6 +184,7 @@ export class TokenLifecycle {
             expiresAt: new Date(familyExpiresAt(f)).toISOString(),
             daysLeft: familyDaysLeft(f, now),
             cloudId: f.cloudId,
+            authUrl: f.authUrl,
           }
         : undefined,
       grantedScopes: this.#scopes ? [...this.#scopes] : undefined,
@@ -222,8 +224,11 @@ export class TokenLifecycle {
   /** What a store read teaches: the family and its scopes, and the fleet's verdicts. */
   #learn(state: StoreState): void {
     // A new bootstrap brings new scopes; a refresh's answer is newer than the family's record.
-    if (state.family && state.family.bootstrappedAt !== this.#family?.bootstrappedAt)
+    if (state.family && state.family.bootstrappedAt !== this.#family?.bootstrappedAt) {
       this.#scopes = new Set(state.family.scopes);
+      // A re-bootstrap: the new family's token replaces the old family's at this store read.
+      if (this.#family && state.access && this.#fresh(state.access)) this.#use(state.access);
+    }
     if (state.family) this.#family = state.family;
     this.#gate.learn(state);
   }
@@ -310,6 +315,7 @@ export class TokenLifecycle {
   async #refresh(state: StoreState, rejected: string | undefined): Promise<AccessToken> {
     const client = state.client as NonNullable<StoreState['client']>;
     const refresh = state.refresh as NonNullable<StoreState['refresh']>;
+    assertFamilyIssuer(state.family, this.#o.client.authUrl);
     const grant = await callTokenEndpoint(this.#o.client, client, refresh.value, {
       now: this.#o.now,
       deadlineMs: this.#o.refreshDeadlineMs,

@@ -16,6 +16,8 @@ export interface TokenFamily {
   bootstrappedAt: string;
   cloudId: string;
   scopes: string[];
+  /** ATLASSIAN_AUTH_URL at the bootstrap: the only server the refresh token goes to (family-issuer.ts). */
+  authUrl?: string;
 }
 
 export const FAMILY_LIFETIME_DAYS = 365;
@@ -71,6 +73,7 @@ export function parseFamily(raw: string): TokenFamily | undefined {
       bootstrappedAt: json.bootstrappedAt,
       cloudId: typeof json.cloudId === 'string' ? json.cloudId : '',
       scopes: Array.isArray(json.scopes) ? json.scopes.filter((s): s is string => typeof s === 'string') : [],
+      authUrl: typeof json.authUrl === 'string' && json.authUrl ? json.authUrl : undefined,
     };
   } catch {
     return undefined;

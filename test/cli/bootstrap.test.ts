@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { FileStore } from '../../src/stores/file';
-import { bootstrapFlags, runCli } from '../helpers/cli';
+import { bootstrapFlags, runCli, standaloneCli } from '../helpers/cli';
 import { sandboxConfig, seedFamily } from '../helpers/proxy';
 
 const names = secretNames('PSOXY_JIRA_CLOUD_');
@@ -235,10 +235,18 @@ describe('bootstrap, interactive', () => {
   });
 
   it('default http://localhost as a non-root user: port 80 is refused; the line suggests the 8080 callback', async () => {
-    // The tests run as root, who may bind port 80: run the CLI as nobody, for the real EACCES.
+    // Root may bind port 80: as root, run the CLI as nobody for the real EACCES, from a copy that
+    // nobody can read wherever the clone lives.
+    const asRoot = process.getuid?.() === 0;
+    const cli = asRoot ? await standaloneCli() : undefined;
     await chmod(dir, 0o777);
-    const run = runCli(['bootstrap', ...flags('unused').slice(1, 5)], env, '', { uid: 65534, gid: 65534 });
-    const r = await run.done;
+    const run = runCli(
+      ['bootstrap', ...flags('unused').slice(1, 5)],
+      env,
+      '',
+      cli && { uid: 65534, gid: 65534, cli: cli.path },
+    );
+    const r = await run.done.finally(() => cli?.remove());
     const lines = r.stderr.split('\n');
     expect(lines[0]).toBe(
       'Cannot catch the redirect on http://localhost: port 80 needs root (ports below 1024 are privileged). ' +

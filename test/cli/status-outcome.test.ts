@@ -80,12 +80,13 @@ describe.each(KINDS)('%s: status after Atlassian rejected the family', (kind) =>
 
   beforeAll(async () => {
     file = join(await mkdtemp(join(root, 'case-')), 'secrets.json');
+    // The sandbox issued the family: status checks it against ATLASSIAN_AUTH_URL.
     if (kind === 'file') {
-      env = { SECRET_FILE: file };
+      env = { SECRET_FILE: file, ATLASSIAN_AUTH_URL: sandbox.url };
       open = () => new FileStore({ path: file });
     } else {
       backend = await startBackend(kind);
-      env = backend.env;
+      env = { ...backend.env, ATLASSIAN_AUTH_URL: sandbox.url };
       open = () => (backend as StoreBackend).openStore();
     }
   });

@@ -53,12 +53,15 @@ describe('AWS stack: function and URL', () => {
         'LOG_LEVEL',
         'RULES',
         'RULE_SET',
+        'SALT_VERSION',
         'SECRET_PREFIX',
         'SECRET_STORE',
         'UPSTREAM_TIMEOUT_SECONDS',
       ].sort(),
     );
     expect(fn.environment.variables.RULES).toBe('${(var.rules_file == "") ? "" : file(var.rules_file)}');
+    // A new salt replaces every instance (each reads the salt once).
+    expect(fn.environment.variables.SALT_VERSION).toBe('${var.salt_version}');
     expect(tf.locals.lambda_zip_path).toContain('${path.module}/../../../../dist/aws-lambda.zip');
   });
 

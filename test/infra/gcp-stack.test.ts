@@ -361,9 +361,8 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
     expect(tf.output.proxy_url.value).toBe('${google_cloudfunctions2_function.function.url}');
     const commands: string = tf.output.test_commands.value;
     expect(commands).toContain('SECRET_STORE=gcp-secret-manager SECRET_PREFIX=${var.secret_prefix}');
-    expect(commands).toContain(
-      'npx jira-token-proxy test-calls --url ${google_cloudfunctions2_function.function.url} --impersonate ${trimprefix(element(var.invoker_members, 0), "serviceAccount:")}',
-    );
+    // Which line step 2 is, per kind of invoker: test/infra/gcp-test-commands.test.ts.
+    expect(commands).toContain('${local.test_calls_step}');
   });
 
   it('declares the operator variables with validation', () => {

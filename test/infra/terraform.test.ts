@@ -84,9 +84,18 @@ describe.skipIf(reason !== undefined)('terraform on the AWS stack', () => {
   });
 
   it('passes terraform validate and the terraform test files', async () => {
-    // The AWS example exactly as an operator copies it; only the zip is replaced (no build here).
+    // The AWS example as an operator fills it in: its two placeholders (which the stack refuses,
+    // see the last run) replaced, and the zip (no build here).
     const example = fileURLToPath(new URL('../../aws.tfvars.example', import.meta.url));
-    const vars = [`-var-file=${example}`, '-var', `lambda_zip=${join(dir, 'empty.zip')}`];
+    const vars = [
+      `-var-file=${example}`,
+      '-var',
+      `lambda_zip=${join(dir, 'empty.zip')}`,
+      '-var',
+      'jira_cloud_id=6f1c2b7e-4d3a-4e58-9b0f-3a7d51c8e296',
+      '-var',
+      'caller_aws_arns=["arn:aws:iam::210987654321:role/analytics-pipeline"]',
+    ];
     const [validate, test] = await Promise.all([
       terraform('validate', '-json', '-no-color'),
       terraform('test', '-no-color', ...vars),
@@ -98,6 +107,6 @@ describe.skipIf(reason !== undefined)('terraform on the AWS stack', () => {
     expect(result.diagnostics, validate.stderr).toEqual([]);
     expect(result.valid).toBe(true);
     expect(test.stderr, test.stdout).toBe('');
-    expect(test.stdout).toMatch(/Success! 4 passed, 0 failed\./);
+    expect(test.stdout).toMatch(/Success! 5 passed, 0 failed\./);
   }, 180_000);
 });

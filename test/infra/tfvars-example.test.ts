@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AWS_SCHEDULE_RE } from '../../infra/aws/variables';
 import { GCP_SCHEDULE_RE } from '../../infra/gcp/variables';
+import { EXAMPLE_CLOUD_ID } from '../../infra/variables';
 import { synthAws, synthGcp } from './synth';
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
@@ -48,10 +49,16 @@ describe('tfvars examples', () => {
     for (const bad of ['rate(1 day)', '17 3 * *', '17 3 * * * *']) expect(gcpRe.test(bad), bad).toBe(false);
   });
 
-  it('gives a jira_cloud_id that passes the stack validation', () => {
-    const id = value(read('aws.tfvars.example'), 'jira_cloud_id') as string;
-    const condition: string = synthAws().variable.jira_cloud_id.validation[0].condition;
-    const regex = /regex\("([^"]+)"/.exec(condition)?.[1] as string;
-    expect(new RegExp(regex).test(id)).toBe(true);
+  // terraform.test.ts plans with them (aws.tftest.hcl, run rejects_the_example_placeholders).
+  it('gives placeholders the stack refuses until the operator replaces them', () => {
+    for (const file of ['aws.tfvars.example', 'gcp.tfvars.example', 'terraform.tfvars.example'])
+      expect(value(read(file), 'jira_cloud_id'), file).toBe(EXAMPLE_CLOUD_ID);
+    const id = synthAws().variable.jira_cloud_id.validation[0];
+    expect(id.condition).toContain(`lower(var.jira_cloud_id) != "${EXAMPLE_CLOUD_ID}"`);
+    expect(id.error_message).toContain('_edge/tenant_info');
+    expect(read('aws.tfvars.example')).toContain('caller_aws_arns = ["arn:aws:iam::123456789012:');
+    expect(synthAws().variable.caller_aws_arns.validation[0].condition).toContain(
+      '!strcontains(a, "::123456789012:")',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,17 +111,72 @@ describe('file store: on disk', () => {
     expect(await mode(dirname(dir))).toBe(0o700);
   });
 
-  it.skipIf(!POSIX)('tightens an existing file that others can read', async () => {
-    const file = join(await tempDir(), 'secrets.json');
-    await writeFile(
-      file,
-      JSON.stringify({ version: 1, secrets: { T_SALT: { value: 'salty-salt', version: 3 } } }),
-    );
-    await chmod(file, 0o644);
-    const got = await new FileStore({ path: file }).read(['T_SALT']);
-    expect(got.get('T_SALT')).toEqual({ value: 'salty-salt', version: '3' });
-    expect(await mode(file)).toBe(0o600);
+  it.skipIf(!POSIX)(
+    'reads a file others can read without changing it; its next write makes it 0600',
+    async () => {
+      const file = join(await tempDir(), 'secrets.json');
+      await writeFile(
+        file,
+        JSON.stringify({ version: 1, secrets: { T_SALT: { value: 'salty-salt', version: 3 } } }),
+      );
+      await chmod(file, 0o644);
+      const store = new FileStore({ path: file });
+      const got = await store.read(['T_SALT']);
+      expect(got.get('T_SALT')).toEqual({ value: 'salty-salt', version: '3' });
+      expect(await mode(file)).toBe(0o644);
+      await store.write('T_SALT', 'salty-salt-2');
+      expect(await mode(file)).toBe(0o600);
+    },
+  );
+
+  // A mistyped SECRET_FILE: a shared sticky directory, a home directory, someone else's JSON file.
+  it.skipIf(!POSIX)('refuses a directory in one line, creating and changing nothing', async () => {
+    const parent = await tempDir();
+    const dir = join(parent, 'shared');
+    await mkdir(dir);
+    await chmod(dir, 0o1777);
+    const store = new FileStore({ path: dir });
+    for (const call of [
+      () => store.read(['T_REFRESH_TOKEN']),
+      () => store.write('T_REFRESH_TOKEN', 'rt-new'),
+      () => store.tryLock('T_LOCK', 'me', 1000),
+    ]) {
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ kind: 'invalid' });
+      expect((err as Error).message).toBe(
+        `file: ${dir} is a directory, not a secrets file; nothing was changed. ` +
+          'Set SECRET_FILE to the secrets file (default .jira-token-proxy/secrets.json)',
+      );
+    }
+    expect((await stat(dir)).mode & 0o7777).toBe(0o1777);
+    expect(await readdir(parent)).toEqual(['shared']);
   });
+
+  it.skipIf(!POSIX)(
+    'refuses a JSON file that is not a secrets file, leaving its bytes and mode',
+    async () => {
+      const dir = await tempDir();
+      const file = join(dir, 'package.json');
+      const bytes = '{"name": "something-else"}\n';
+      await writeFile(file, bytes);
+      await chmod(file, 0o644);
+      const store = new FileStore({ path: file });
+      for (const call of [
+        () => store.read(['T_REFRESH_TOKEN']),
+        () => store.write('T_REFRESH_TOKEN', 'rt'),
+      ]) {
+        await expect(call()).rejects.toThrow(
+          /is not a valid secrets file .*If SECRET_FILE names the wrong file/,
+        );
+      }
+      expect(await readFile(file, 'utf8')).toBe(bytes);
+      expect(await mode(file)).toBe(0o644);
+      expect(await readdir(dir)).toEqual(['package.json']);
+    },
+  );
 
   const corruptions: Array<[string, string, RegExp]> = [
     ['bad JSON', '{"version": 1, "secrets": {"T_REFRESH_TOKEN": {"value": "sekret-rt-9", ', /bad JSON/],

@@ -1,8 +1,9 @@
 # Plan-level checks of the synthesized AWS stack, run by test/infra/terraform.test.ts with
 # `terraform test` against a mock of the aws provider (no credentials, no network; the real
-# provider still validates every argument). The runner passes aws.tfvars.example as it is
-# (-var-file) and only replaces lambda_zip with an empty file, so the first run is the example
-# an operator copies. Four runs only: each plan costs seconds.
+# provider still validates every argument). The runner passes aws.tfvars.example (-var-file) with
+# its two placeholders filled in (jira_cloud_id, caller_aws_arns) and lambda_zip replaced by an
+# empty file, so the first run is the example an operator copies and fills. Five runs only: each
+# plan costs seconds.
 
 mock_provider "aws" {
   # Mocked computed values (ARNs) are known at plan, so references between resources compare.
@@ -260,4 +261,15 @@ run "rejects_bad_input" {
     reserved_concurrency        = 0
   }
   expect_failures = [var.aws_refresh_schedule, var.caller_gcp_service_account_ids, var.vpc_subnet_ids, var.quota_limited_alarm_minutes, var.tags, var.permissions_boundary_arn, var.allowed_caller_ip_ranges, var.reserved_concurrency]
+}
+
+# The example's placeholders, copied without filling them in, stop the plan: no deployment
+# against a site or a caller account that is not the operator's.
+run "rejects_the_example_placeholders" {
+  command = plan
+  variables {
+    jira_cloud_id   = "0a1b2c3d-1234-4abc-8def-0123456789ab"
+    caller_aws_arns = ["arn:aws:iam::123456789012:role/analytics-pipeline"]
+  }
+  expect_failures = [var.jira_cloud_id, var.caller_aws_arns]
 }
