@@ -21,6 +21,8 @@ export interface LifecycleStatus {
   family: { bootstrappedAt: string; expiresAt: string; daysLeft: number; cloudId: string } | undefined;
   grantedScopes: string[] | undefined;
   pendingWriteBack: boolean;
+  /** A spend intent found too late to finish inside the leeway (intent.ts): the family may be lost. */
+  unfinishedSpend: { since: string; owner: string } | undefined;
 }
 
 export interface RefreshReport {
