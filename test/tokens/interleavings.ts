@@ -69,11 +69,13 @@ export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions =
             now: clock.now,
           })
         : new FileStore({ path: secretFile, now: clock.now });
-    const config = sandboxConfig(sandbox, secretFile, kind === 'aws-ssm' ? { SECRET_STORE: 'aws-ssm' } : {});
+    // The instances are given their store; the configuration only names the sandbox and the secrets.
+    const config = sandboxConfig(sandbox, secretFile);
     const names = secretNames(config.secretPrefix);
-    const seedStore = openStore();
-    await seedFamily(sandbox, seedStore, config);
-    await seedStore.close?.();
+    // The test's own view of the store (seeding, what is stored now), closed after the test.
+    const observer = openStore();
+    track({ close: async () => observer.close?.() });
+    await seedFamily(sandbox, observer, config);
     Object.assign(w, {
       sandbox,
       clock,
@@ -98,14 +100,7 @@ export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions =
         return (await handler({ action: 'refresh' }, lambdaContext(remainingMs))) as RefreshReport;
       },
       get: (i: Instance, path = '/rest/api/3/myself') => fetch(`${i.url}${path}`),
-      storedRefresh: async () => {
-        const s = openStore();
-        try {
-          return (await s.read([names.REFRESH_TOKEN])).get(names.REFRESH_TOKEN)?.value;
-        } finally {
-          await s.close?.();
-        }
-      },
+      storedRefresh: async () => (await observer.read([names.REFRESH_TOKEN])).get(names.REFRESH_TOKEN)?.value,
     } satisfies World);
   });
   afterEach(async () => {

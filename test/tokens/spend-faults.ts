@@ -78,6 +78,7 @@ export function describeSpendFaults(kind: StoreKind): void {
       const b = await w.instance();
       expect((await w.get(b)).status).toBe(200); // B's own store client never failed
       const finished = await w.storedRefresh();
+      store.downAtWriteOf = undefined;
       store.down(false);
       expect((await w.get(a)).status).toBe(200);
       expect(await w.storedRefresh()).toBe(finished);
