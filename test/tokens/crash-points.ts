@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { lambdaHandler } from '../../src/adapters/lambda';
+import { functionUrlEvent, lambdaContext } from '../functions/events';
 import { CuttableStore, type Instance } from '../helpers/interleave';
 import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind, type World } from './interleavings';
 
@@ -15,8 +17,17 @@ type Trigger = 'time-based' | '401-driven';
 const STEPS: Step[] = ['after the intent', 'after Atlassian rotated', 'during the write-back'];
 const TRIGGERS: Trigger[] = ['time-based', '401-driven'];
 
-/** Starts a refresh on a victim instance and cuts it at `step`; the victim is left for dead. */
-async function crashAt(w: World, step: Step, trigger: Trigger): Promise<void> {
+/**
+ * Starts a refresh on a victim instance and cuts it at `step`; the victim is left for dead. Its
+ * request comes over HTTP (`serve`) or as a Function URL event through the Lambda handler (an
+ * environment frozen mid-refresh is, to the others, the same as a dead one).
+ */
+async function crashAt(
+  w: World,
+  step: Step,
+  trigger: Trigger,
+  via: 'serve' | 'lambda' = 'serve',
+): Promise<void> {
   const gate = await w.gate();
   const store = new CuttableStore(w.openStore());
   const victim = await w.instance({ store, authUrl: gate.url });
@@ -27,7 +38,9 @@ async function crashAt(w: World, step: Step, trigger: Trigger): Promise<void> {
   // Time-based: inside the 5-minute margin. 401-driven: Jira rejects a token with ~an hour left.
   if (trigger === 'time-based') w.clock.advance(HOUR - 4 * MIN);
   else w.sandbox.failNext('api', [{ status: 401 }]);
-  void w.get(victim).catch(() => undefined); // its caller never hears back
+  // Its caller never hears back.
+  if (via === 'serve') void w.get(victim).catch(() => undefined);
+  else void lambdaHandler(async () => victim.app)(functionUrlEvent(), lambdaContext()).catch(() => undefined);
   if (step === 'during the write-back') await store.cutDone;
   else {
     await gate.settled();
@@ -57,6 +70,14 @@ export function describeCrashPoints(kind: StoreKind): void {
           expect((await w.scheduledRun()).refreshed).toBe(false);
           await expectFamilyAlive(w);
         });
+
+        if (kind === 'file')
+          it(`${trigger}, a Lambda frozen ${step}: the scheduled run finishes it`, async () => {
+            await crashAt(w, step, trigger, 'lambda');
+            w.clock.advance(5 * MIN);
+            expect((await w.scheduledRun()).refreshed).toBe(true);
+            await expectFamilyAlive(w);
+          });
 
         it(`${trigger}, crash ${step}: traffic on another instance all answered, the family survives`, async () => {
           const other: Instance = await w.instance();

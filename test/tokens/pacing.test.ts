@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { lambdaHandler } from '../../src/adapters/lambda';
+import type { RefreshReport } from '../../src/tokens/lifecycle';
 import { parseOutcome } from '../../src/tokens/outcome';
 import { TokenStore } from '../../src/tokens/token-store';
+import { lambdaContext } from '../functions/events';
 import { CuttableStore } from '../helpers/interleave';
 import { HOUR, interleavingWorld, MIN, type World } from './interleavings';
 
@@ -134,6 +137,21 @@ describe('health, /_refresh and the store', () => {
     expect((await w.get(a, '/_health')).status).toBe(200);
     expect(store.calls.read - reads).toBeLessThanOrEqual(2);
     expect(store.calls.write).toBe(0);
+  });
+
+  it('the scheduled run, when all is well, reads the store and does nothing else', async () => {
+    const store = new CuttableStore(w.openStore());
+    const a = await w.instance({ store });
+    const handler = lambdaHandler(async () => a.app);
+    const calls = tokenCalls(w);
+    for (let run = 0; run < 3; run++) {
+      w.clock.advance(5 * MIN);
+      expect(((await handler({ action: 'refresh' }, lambdaContext())) as RefreshReport).refreshed).toBe(
+        false,
+      );
+    }
+    expect(store.calls).toEqual({ read: 3, write: 0, lock: 0 });
+    expect(tokenCalls(w)).toBe(calls);
   });
 
   it('a 403 on a token another instance replaced re-reads the store once and retries with the new one', async () => {
