@@ -203,16 +203,20 @@ export class TokenLifecycle {
 
   /**
    * What /_health reports. It reads the store (at most every STORE_READ_MS): a verdict another
-   * instance recorded, or a newer family a bootstrap stored, shows here at once. With no usable
-   * token cached it tries to get one (paced like any refresh), so the state is what a request would meet.
+   * instance recorded, or a newer family a bootstrap stored, shows here at once. With no fresh
+   * token cached, or an orphaned intent in the read, it refreshes (paced like any refresh), so the
+   * state is what a request would meet.
    */
   async status(): Promise<LifecycleStatus> {
     let storeDown = false;
     if (this.#o.now() - this.#readAt >= STORE_READ_MS) {
       try {
-        await this.#read();
+        const state = await this.#read();
         const c = this.#cached;
-        if ((!c || !this.#fresh(c)) && !this.#gate.blocked) await this.accessToken().catch(() => undefined);
+        // Health is a reader of the store like any other: an orphaned intent it sees is finished now.
+        const act = this.#orphan(state) !== undefined || !c || !this.#fresh(c);
+        if (act && !this.#gate.blocked)
+          await this.#single(() => this.#obtain(undefined, true)).catch(() => undefined);
       } catch {
         // The next refresh would fail the same way, however good the cached token is.
         storeDown = true;
@@ -250,7 +254,7 @@ export class TokenLifecycle {
     clearTimeout(this.#finisher);
   }
 
-  /** Healthy only while this instance holds a token that has not expired (point 4 of issue 23). */
+  /** Healthy only while this instance holds a token that has not expired, whatever it cached once. */
   #state(): LifecycleState {
     if (this.#refresher.pending) return 'store_unavailable';
     const c = this.#cached;
