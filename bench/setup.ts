@@ -9,7 +9,7 @@ import { buildRuntime } from '../src/runtime';
 import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, type Sandbox, startSandbox } from '../src/sandbox';
 import { secretNames } from '../src/secrets';
 import { FileStore } from '../src/stores/file';
-import type { SecretStore, StoredValue } from '../src/stores/store';
+import type { SecretStore, StoredValue, WriteOptions } from '../src/stores/store';
 import { TokenClient } from '../src/tokens/atlassian';
 import { installFamily } from '../src/tokens/bootstrap';
 import { parseAccessToken } from '../src/tokens/values';
@@ -23,13 +23,17 @@ export class CountingStore implements SecretStore {
     this.calls++;
     return this.inner.read(names);
   }
-  write(name: string, value: string, opts?: { expectedVersion?: string }): Promise<string> {
+  write(name: string, value: string, opts?: WriteOptions): Promise<string> {
     this.calls++;
     return this.inner.write(name, value, opts);
   }
-  tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
     this.calls++;
-    return this.inner.tryLock(name, owner, ttlMs);
+    return this.inner.tryLock(name, owner, ttlMs, note);
+  }
+  extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    this.calls++;
+    return this.inner.extendLock(name, owner, ttlMs, note);
   }
   unlock(name: string, owner: string): Promise<void> {
     this.calls++;

@@ -8,45 +8,66 @@ import {
 } from '@aws-sdk/client-ssm';
 import { awsClientConfig } from './aws-client';
 import { awsErrorName, awsStoreError } from './aws-errors';
-import { isLive, type LockClaim, newClaim, parseClaim } from './aws-lock';
-import { isPlaceholder, type SecretStore, type StoredValue, StoreError } from './store';
+import { extendedLease, isLive, type Lease, newLease, parseLease, serializeLease } from './lease';
+import { queued } from './queue';
+import {
+  isPlaceholder,
+  type SecretStore,
+  type StoreClock,
+  type StoredValue,
+  StoreError,
+  type WriteOptions,
+} from './store';
 
 const STORE = 'aws-ssm';
 /** GetParameters takes at most 10 names. */
 const BATCH = 10;
-/** How long the right to replace one stale lock lasts; past it, its taker is presumed dead. */
-const TAKEOVER_TTL_MS = 30_000;
-/** Takers that may die mid-takeover before a stale lock is left for an operator. */
-const TAKEOVER_LEVELS = 3;
+/** How long the right to supersede one state of a parameter lasts; past it, its holder is presumed dead. */
+const RIGHT_TTL_MS = 60_000;
 /**
- * A holder this close to its expiry leaves the lock to expire instead of deleting it: a taker
- * may already be replacing it, and SSM's delete is unconditional.
+ * A right's holder sends its change only this soon after asking for the right: the rest of the
+ * TTL covers the change's own flight (the SDK's 3 attempts of at most 2 s + 5 s each, and backoff).
  */
-const UNLOCK_MARGIN_MS = 1_000;
+const ACT_WITHIN_MS = 30_000;
+/** Holders that may die holding a right before that state is left for an operator. */
+const RIGHT_LEVELS = 3;
 
 /** SSM wants hierarchy names fully qualified; `psoxy/prod/X` is taken to mean `/psoxy/prod/X`. */
 function wireName(name: string): string {
   return name.includes('/') && !name.startsWith('/') ? `/${name}` : name;
 }
 
+/** A parameter as read: its value and Version. */
+type Seen = StoredValue;
+
 /**
  * AWS Systems Manager Parameter Store. Values are SecureStrings (the configured KMS key, else
  * `alias/aws/ssm`) with Intelligent-Tiering, so a token over the standard tier's 4 KB still fits;
  * the version is the parameter's Version. SSM keeps the last 100 versions and drops the oldest
- * unlabelled one itself. SSM has no conditional put: `expectedVersion` is a check then a put,
- * not atomic; the fleet lock is what keeps two writers apart. The lock is a String parameter
- * created with `Overwrite: false`, which SSM makes exclusive.
+ * unlabelled one itself.
+ *
+ * SSM's only atomic primitive is the exclusive create (`Overwrite: false`). Every conditional
+ * change (a compare-and-swap write, a lease's take-over, extension and release) first takes the
+ * right to supersede the exact state it read: an exclusive create of a marker parameter named
+ * after that state (`<name>.next-<state>-<level>`). Only the right's holder re-reads that the
+ * state is unchanged and changes it, then deletes its marker; docs/STORES.md gives the argument
+ * and the one window left (a holder frozen between its check and its call for over 30 s).
  */
 export class SsmStore implements SecretStore {
   readonly description = STORE;
   private readonly client: SSMClient;
   private readonly kmsKeyId: string | undefined;
+  private readonly now: () => number;
+  /** One lock operation at a time per lock in this process: its own extensions never race each other. */
+  private readonly lockQueues = new Map<string, Promise<unknown>>();
 
-  constructor(opts: { kmsKeyId?: string; client?: SSMClient } = {}) {
+  constructor(opts: { kmsKeyId?: string; client?: SSMClient } & StoreClock = {}) {
     this.client = opts.client ?? new SSMClient(awsClientConfig());
     this.kmsKeyId = opts.kmsKeyId;
+    this.now = opts.now ?? (() => Date.now());
   }
 
+  /** One GetParameters per 10 names, in parallel; a lock's value is its lease. */
   async read(names: readonly string[]): Promise<Map<string, StoredValue>> {
     const unique = [...new Set(names)];
     const batches: string[][] = [];
@@ -59,38 +80,83 @@ export class SsmStore implements SecretStore {
     return out;
   }
 
-  async write(name: string, value: string, opts?: { expectedVersion?: string }): Promise<string> {
-    if (opts?.expectedVersion !== undefined) {
-      const current = (await this.get([name])).get(name);
-      if (current?.version !== opts.expectedVersion) {
-        throw new StoreError(
-          'conflict',
-          `${STORE}: ${name} is at version ${current?.version ?? '(none)'}, not the expected ${opts.expectedVersion}`,
-        );
-      }
+  /**
+   * A plain put, last writer wins; with `expectedVersion` under the right to supersede that
+   * version; with `fence`, after reading the lease (in the same GetParameters as the version check).
+   */
+  async write(name: string, value: string, opts: WriteOptions = {}): Promise<string> {
+    const { expectedVersion, fence } = opts;
+    if (expectedVersion === undefined) {
+      if (fence) this.checkFence((await this.get([fence.lock])).get(fence.lock), opts, name);
+      return this.putSecret(name, value);
     }
-    const version = await this.put(name, value, 'SecureString', true);
-    if (version === undefined)
-      throw new StoreError('corrupt', `${STORE}: PutParameter on ${name} returned no version`);
-    return String(version);
+    const outcome = await this.withRight(
+      name,
+      `v${expectedVersion}`,
+      fence?.owner ?? 'writer',
+      async (started) => {
+        const seen = await this.get(fence ? [name, fence.lock] : [name]);
+        const current = seen.get(name);
+        if (current?.version !== expectedVersion) {
+          throw new StoreError(
+            'conflict',
+            `${STORE}: ${name} is at version ${current?.version ?? '(none)'}, not the expected ${expectedVersion}`,
+          );
+        }
+        if (fence) this.checkFence(seen.get(fence.lock), opts, name);
+        this.checkInTime(started, name);
+        return this.putSecret(name, value);
+      },
+    );
+    if (outcome === undefined) {
+      throw new StoreError(
+        'conflict',
+        `${STORE}: another writer is replacing version ${expectedVersion} of ${name}`,
+      );
+    }
+    return outcome;
   }
 
-  async tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const claim = newClaim(owner, ttlMs);
-    if (await this.create(name, claim)) return true;
-    const held = (await this.get([name])).get(name);
-    // Released since our create: one more exclusive create decides.
-    if (!held) return this.create(name, claim);
-    const current = parseClaim(held.value);
-    if (isLive(current)) return current.owner === owner;
-    return this.takeOver(name, held, current, claim);
+  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    return queued(this.lockQueues, name, async () => {
+      const lease = newLease(owner, ttlMs, this.now(), note);
+      if (await this.create(name, serializeLease(lease))) return true;
+      const held = (await this.get([name])).get(name);
+      // Released since our create: one more exclusive create decides.
+      if (!held) return this.create(name, serializeLease(lease));
+      const current = parseLease(held.value);
+      if (isLive(current, this.now())) {
+        return (
+          current.owner === owner &&
+          this.replaceLease(name, held, current, extendedLease(current, ttlMs, this.now(), note))
+        );
+      }
+      // Free in all but name (a placeholder, garbage) or expired: take it over.
+      return this.replaceLease(name, held, current, lease);
+    });
+  }
+
+  extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    return queued(this.lockQueues, name, async () => {
+      const held = (await this.get([name])).get(name);
+      const current = held && parseLease(held.value);
+      if (!held || !isLive(current, this.now()) || current.owner !== owner) return false;
+      return this.replaceLease(name, held, current, extendedLease(current, ttlMs, this.now(), note));
+    });
   }
 
   async unlock(name: string, owner: string): Promise<void> {
-    const held = (await this.get([name])).get(name);
-    const claim = held && parseClaim(held.value);
-    if (claim?.owner !== owner || !isLive(claim, Date.now() + UNLOCK_MARGIN_MS)) return;
-    await this.remove(name);
+    await queued(this.lockQueues, name, async () => {
+      const held = (await this.get([name])).get(name);
+      const current = held && parseLease(held.value);
+      if (!held || current?.owner !== owner) return;
+      // Under the right, so a take-over that read the same lease cannot be deleted by us.
+      await this.withRight(name, this.stateId(held, current), owner, async (started) => {
+        if (!this.same((await this.get([name])).get(name), held)) return;
+        this.checkInTime(started, name);
+        await this.remove(name);
+      });
+    });
   }
 
   async close(): Promise<void> {
@@ -98,60 +164,98 @@ export class SsmStore implements SecretStore {
   }
 
   /**
-   * Replaces a stale lock. Deleting it blindly could remove a lock another taker has just
-   * installed, so the right to delete one stale instance is itself an exclusive create: a marker
-   * parameter named after that instance. Only the marker's holder deletes, and only after
-   * re-reading that the lock is still that instance; nobody else may delete it meanwhile, so the
-   * check holds until the delete. The new lock is one more `Overwrite: false` create, which a
-   * fresh contender may win instead. A marker past its own TTL (its taker died) passes the right
-   * to the next level's marker.
+   * Replaces the lock state `held` (lease `current`) by `next`: an extension (the same lease,
+   * still live) or a take-over (expired, or garbage). False when someone else holds the right
+   * or changed the lock since we read it.
    */
-  private async takeOver(
+  private async replaceLease(
     name: string,
-    stale: StoredValue,
-    staleClaim: LockClaim | undefined,
-    claim: LockClaim,
+    held: Seen,
+    current: Lease | undefined,
+    next: Lease,
   ): Promise<boolean> {
-    // The nonce names the marker, so only a well-formed one (ours) is used as is.
-    const instance = /^[a-zA-Z0-9_-]{1,36}$/.test(staleClaim?.nonce ?? '')
-      ? (staleClaim?.nonce as string)
-      : createHash('sha256').update(`${stale.version}:${stale.value}`).digest('hex').slice(0, 12);
+    const done = await this.withRight(name, this.stateId(held, current), next.owner, async (started) => {
+      if (!this.same((await this.get([name])).get(name), held)) return false;
+      // An extension must still be live: a take-over of the expired lease may be under way.
+      if (current?.owner === next.owner && current.nonce === next.nonce && !isLive(current, this.now()))
+        return false;
+      if (this.now() - started >= ACT_WITHIN_MS) return false;
+      await this.put(name, serializeLease(next), 'String', true);
+      return true;
+    });
+    return done ?? false;
+  }
+
+  /**
+   * Runs `change` holding the exclusive right to supersede `state` of `name`; undefined when
+   * someone else holds it (or holders died at every level). `change` gets the time the right was
+   * asked for: it must not act once ACT_WITHIN_MS have passed. The markers (ours, and those of
+   * lower levels, whose holders are dead) are deleted afterwards; one left behind by a failed
+   * delete names a state that no longer exists and blocks nothing.
+   */
+  private async withRight<T>(
+    name: string,
+    state: string,
+    owner: string,
+    change: (started: number) => Promise<T>,
+  ): Promise<T | undefined> {
     const markers: string[] = [];
-    for (let level = 1; level <= TAKEOVER_LEVELS; level++) {
-      const marker = `${wireName(name)}.takeover-${instance}-${level}`;
+    for (let level = 1; level <= RIGHT_LEVELS; level++) {
+      const marker = `${wireName(name)}.next-${state}-${level}`;
       markers.push(marker);
-      const right = newClaim(claim.owner, TAKEOVER_TTL_MS);
-      if (await this.create(marker, right)) {
+      const started = this.now();
+      if (await this.create(marker, serializeLease(newLease(owner, RIGHT_TTL_MS, started)))) {
         try {
-          return await this.replace(name, stale, claim, right);
+          return await change(started);
         } finally {
-          // Ours and the lower levels' (their takers are dead). A marker left behind by a failed
-          // delete is harmless: it names an instance that no longer exists.
           await Promise.all(markers.map((m) => this.remove(m).catch(() => undefined)));
         }
       }
       const other = (await this.get([marker])).get(marker);
-      // Gone: its taker has finished. Live: someone is replacing the lock right now.
-      if (!other || isLive(parseClaim(other.value))) return false;
+      // Gone: its holder has finished, so the state it guarded is gone. Live: someone holds it now.
+      if (!other || isLive(parseLease(other.value), this.now())) return undefined;
     }
-    return false;
+    return undefined;
   }
 
-  private async replace(
-    name: string,
-    stale: StoredValue,
-    claim: LockClaim,
-    right: LockClaim,
-  ): Promise<boolean> {
-    const now = (await this.get([name])).get(name);
-    if (now) {
-      // Someone else's lock (the stale holder released it and another took it): leave it.
-      if (now.version !== stale.version || now.value !== stale.value) return false;
-      // Too slow: the right may have passed to the next level's taker.
-      if (Date.now() >= Date.parse(right.expiresAt)) return false;
-      await this.remove(name);
+  /** Names one state of a parameter for its marker: a lock by its lease's nonce (versions restart after a delete). */
+  private stateId(held: Seen, lease: Lease | undefined): string {
+    const nonce = lease?.nonce ?? '';
+    const id = /^[a-zA-Z0-9_-]{1,36}$/.test(nonce)
+      ? nonce
+      : createHash('sha256').update(held.value).digest('hex').slice(0, 12);
+    return `${id}-${held.version}`;
+  }
+
+  private same(now: Seen | undefined, seen: Seen): boolean {
+    return now !== undefined && now.version === seen.version && now.value === seen.value;
+  }
+
+  private checkFence(lock: Seen | undefined, opts: WriteOptions, name: string): void {
+    const fence = opts.fence;
+    const lease = lock && parseLease(lock.value);
+    if (fence && !(isLive(lease, this.now()) && lease.owner === fence.owner)) {
+      throw new StoreError(
+        'conflict',
+        `${STORE}: lease ${fence.lock} lost by ${fence.owner}; ${name} not written`,
+      );
     }
-    return this.create(name, claim);
+  }
+
+  private checkInTime(started: number, name: string): void {
+    if (this.now() - started >= ACT_WITHIN_MS) {
+      throw new StoreError(
+        'conflict',
+        `${STORE}: too slow to replace ${name} safely (another writer may now hold the right); not written`,
+      );
+    }
+  }
+
+  private async putSecret(name: string, value: string): Promise<string> {
+    const version = await this.put(name, value, 'SecureString', true);
+    if (version === undefined)
+      throw new StoreError('corrupt', `${STORE}: PutParameter on ${name} returned no version`);
+    return String(version);
   }
 
   /** One GetParameters call, placeholders included; absent names are missing from the map. */
@@ -201,8 +305,8 @@ export class SsmStore implements SecretStore {
   }
 
   /** Exclusive create of a lock or marker parameter (no secret in it, so a plain String). */
-  private async create(name: string, claim: LockClaim): Promise<boolean> {
-    return (await this.put(name, JSON.stringify(claim), 'String', false)) !== undefined;
+  private async create(name: string, value: string): Promise<boolean> {
+    return (await this.put(name, value, 'String', false)) !== undefined;
   }
 
   private async remove(name: string): Promise<void> {

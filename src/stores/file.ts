@@ -4,7 +4,24 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { logger } from '../log';
 import { fsStoreError } from './file-errors';
 import { type HeldFileLock, withFileLock } from './file-lock';
-import { isPlaceholder, type SecretStore, type StoredValue, StoreError } from './store';
+import {
+  extendedLease,
+  isLive,
+  type Lease,
+  leaseFromRecord,
+  leaseRecord,
+  newLease,
+  serializeLease,
+} from './lease';
+import { queued } from './queue';
+import {
+  isPlaceholder,
+  type SecretStore,
+  type StoreClock,
+  type StoredValue,
+  StoreError,
+  type WriteOptions,
+} from './store';
 
 const FORMAT = 1;
 const DEFAULT_LOCK_STALE_MS = 10_000;
@@ -15,9 +32,10 @@ interface FileSecret {
   value: string;
   version: number;
 }
+/** A lease and a counter bumped by every change of it: together its version. */
 interface FleetLock {
-  owner: string;
-  expiresAt: string;
+  lease: Lease;
+  version: number;
 }
 /** The file in memory; Maps, so a name like `__proto__` is just a name. */
 interface Contents {
@@ -31,59 +49,60 @@ type Change<T> = { changed: boolean; result: T };
  * other; the lock file then only arbitrates between processes.
  */
 const queues = new Map<string, Promise<unknown>>();
-function queued<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return run;
-}
 
 /**
  * The embedded store: one human-readable JSON file,
- * `{ "version": 1, "secrets": { NAME: { "value", "version" } }, "locks": { NAME: { "owner", "expiresAt" } } }`,
+ * `{ "version": 1, "secrets": { NAME: { "value", "version" } }, "locks": { NAME: { lease..., "version" } } }`,
  * mode 0600 in a 0700 directory. A secret's version is a counter bumped by every write.
  *
  * Reads are one file read: writes replace the file by rename, so a reader sees the old or the
  * new file, never a mix. Every change is a read-modify-write under `<file>.lock` (shared by all
  * processes on the host), so compare-and-swap and the fleet lock are atomic across processes.
  * A file we cannot parse is never replaced: every call fails until an operator fixes it.
+ * Leases and fences are checked inside that same read-modify-write, so they are exact.
  */
 export class FileStore implements SecretStore {
   readonly description: string;
   readonly #path: string;
   readonly #lockPath: string;
   readonly #lockOpts: { staleMs: number; waitMs: number };
+  readonly #now: () => number;
   #permissionsChecked = false;
   #swept = false;
 
-  constructor(opts: { path: string; lockStaleMs?: number; lockWaitMs?: number }) {
+  constructor(opts: { path: string; lockStaleMs?: number; lockWaitMs?: number } & StoreClock) {
     this.#path = resolve(opts.path);
     this.#lockPath = `${this.#path}.lock`;
     this.#lockOpts = {
       staleMs: opts.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
       waitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
     };
+    this.#now = opts.now ?? (() => Date.now());
     this.description = `file:${this.#path}`;
   }
 
   async read(names: readonly string[]): Promise<Map<string, StoredValue>> {
-    const { secrets } = await this.#load();
+    const { secrets, locks } = await this.#load();
     const out = new Map<string, StoredValue>();
     for (const name of names) {
       const s = secrets.get(name);
+      const l = locks.get(name);
       if (s && !isPlaceholder(s.value)) out.set(name, { value: s.value, version: String(s.version) });
+      else if (l) out.set(name, { value: serializeLease(l.lease), version: `${l.lease.nonce}-${l.version}` });
     }
     return out;
   }
 
-  write(name: string, value: string, opts?: { expectedVersion?: string }): Promise<string> {
+  write(name: string, value: string, opts?: WriteOptions): Promise<string> {
     return this.#update((c) => {
+      const fence = opts?.fence;
+      const held = fence && c.locks.get(fence.lock)?.lease;
+      if (fence && !(isLive(held, this.#now()) && held.owner === fence.owner)) {
+        throw new StoreError(
+          'conflict',
+          `file: lease ${fence.lock} lost by ${fence.owner}; ${name} not written`,
+        );
+      }
       const current = c.secrets.get(name);
       const expected = opts?.expectedVersion;
       if (expected !== undefined && (current ? String(current.version) : undefined) !== expected) {
@@ -98,21 +117,44 @@ export class FileStore implements SecretStore {
     });
   }
 
-  tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
     return this.#update((c) => {
-      const now = Date.now();
+      const now = this.#now();
       const held = c.locks.get(name);
-      if (held && held.owner !== owner && Date.parse(held.expiresAt) > now)
-        return { changed: false, result: false };
-      // Free, expired, or ours already (the same owner extends its hold).
-      c.locks.set(name, { owner, expiresAt: new Date(now + ttlMs).toISOString() });
+      if (held && isLive(held.lease, now)) {
+        if (held.lease.owner !== owner) return { changed: false, result: false };
+        return this.#extend(c, name, held, ttlMs, now, note);
+      }
+      c.locks.set(name, { lease: newLease(owner, ttlMs, now, note), version: 1 });
       return { changed: true, result: true };
     });
   }
 
+  extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    return this.#update((c) => {
+      const now = this.#now();
+      const held = c.locks.get(name);
+      if (!held || held.lease.owner !== owner || !isLive(held.lease, now))
+        return { changed: false, result: false };
+      return this.#extend(c, name, held, ttlMs, now, note);
+    });
+  }
+
+  #extend(
+    c: Contents,
+    name: string,
+    held: FleetLock,
+    ttlMs: number,
+    now: number,
+    note?: string,
+  ): Change<boolean> {
+    c.locks.set(name, { lease: extendedLease(held.lease, ttlMs, now, note), version: held.version + 1 });
+    return { changed: true, result: true };
+  }
+
   async unlock(name: string, owner: string): Promise<void> {
     await this.#update((c) => {
-      if (c.locks.get(name)?.owner !== owner) return { changed: false, result: undefined };
+      if (c.locks.get(name)?.lease.owner !== owner) return { changed: false, result: undefined };
       c.locks.delete(name);
       return { changed: true, result: undefined };
     });
@@ -157,7 +199,7 @@ export class FileStore implements SecretStore {
   }
 
   #update<T>(change: (c: Contents) => Change<T>): Promise<T> {
-    return queued(this.#path, async () => {
+    return queued(queues, this.#path, async () => {
       const dir = dirname(this.#path);
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -216,6 +258,7 @@ export class FileStore implements SecretStore {
     this.#swept = true;
     const prefix = `${basename(this.#path)}.`;
     const entries = await readdir(dir).catch(() => [] as string[]);
+    // Real time, not the injected clock: it is compared with the files' mtimes.
     const cutoff = Date.now() - this.#lockOpts.staleMs;
     for (const entry of entries) {
       if (!entry.startsWith(prefix) || !(entry.endsWith('.tmp') || entry.endsWith('.stale'))) continue;
@@ -231,7 +274,11 @@ export class FileStore implements SecretStore {
 
 function formatContents(c: Contents): string {
   const doc: Record<string, unknown> = { version: FORMAT, secrets: Object.fromEntries(c.secrets) };
-  if (c.locks.size > 0) doc.locks = Object.fromEntries(c.locks);
+  if (c.locks.size > 0) {
+    doc.locks = Object.fromEntries(
+      [...c.locks].map(([name, l]) => [name, { ...leaseRecord(l.lease), version: l.version }]),
+    );
+  }
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
@@ -277,11 +324,11 @@ function parseContents(text: string, path: string): Contents {
   if (doc.locks !== undefined) {
     if (!isObject(doc.locks)) throw corrupt('"locks" must be an object');
     for (const [name, l] of Object.entries(doc.locks)) {
-      if (!isObject(l) || typeof l.owner !== 'string' || typeof l.expiresAt !== 'string') {
-        throw corrupt(`lock ${name} needs string "owner" and "expiresAt"`);
-      }
-      if (Number.isNaN(Date.parse(l.expiresAt))) throw corrupt(`lock ${name} has an unreadable "expiresAt"`);
-      locks.set(name, { owner: l.owner, expiresAt: l.expiresAt });
+      const lease = leaseFromRecord(l);
+      if (!lease) throw corrupt(`lock ${name} needs a string "owner" and a readable "expiresAt"`);
+      // Files written before leases had versions start counting at 1.
+      const version = isObject(l) && Number.isSafeInteger(l.version) ? (l.version as number) : 1;
+      locks.set(name, { lease, version });
     }
   }
   return { secrets, locks };

@@ -1,6 +1,8 @@
+import { type Lease, leaseFromRecord, parseLease, serializeLease } from './lease';
+
 /**
  * The two claims the GCP store writes into a secret's annotations, each guarded by the secret's
- * etag: the fleet lock (`lock-owner`, `lock-expires` on the lock's own secret) and the
+ * etag: the fleet lock's lease (`jtp-lease` on the lock's own secret, `serializeLease`) and the
  * compare-and-swap claim (`jtp-cas-base`, `jtp-cas-at`, `jtp-cas-claim` on the secret being
  * replaced). Other annotations are carried over untouched. Why the claim makes the swap safe:
  * docs/STORES.md, "Why the GCP compare-and-swap is one".
@@ -8,8 +10,10 @@
 
 type Annotations = Record<string, string>;
 
-const LOCK_OWNER = 'lock-owner';
-const LOCK_EXPIRES = 'lock-expires';
+const LEASE = 'jtp-lease';
+/** What releases before leases wrote; read so a rolling deploy respects the lock, dropped on the next change. */
+const LEGACY_OWNER = 'lock-owner';
+const LEGACY_EXPIRES = 'lock-expires';
 const CAS_BASE = 'jtp-cas-base';
 const CAS_AT = 'jtp-cas-at';
 const CAS_CLAIM = 'jtp-cas-claim';
@@ -20,21 +24,20 @@ const CAS_CLAIM = 'jtp-cas-claim';
  */
 const CLAIM_TTL_MS = 30_000;
 
-export const lockClaim = (owner: string, ttlMs: number, now = Date.now()): Annotations => ({
-  [LOCK_OWNER]: owner,
-  [LOCK_EXPIRES]: String(now + ttlMs),
-});
-
-/** Who holds the lock within its TTL, if anyone. */
-export function liveHolder(annotations: Annotations, now = Date.now()): string | undefined {
-  const holder = annotations[LOCK_OWNER];
-  return holder && Number(annotations[LOCK_EXPIRES]) > now ? holder : undefined;
+/** The lease in a lock secret's annotations, if any (expired or not). */
+export function leaseIn(annotations: Annotations): Lease | undefined {
+  const lease = annotations[LEASE];
+  if (lease !== undefined) return parseLease(lease);
+  const owner = annotations[LEGACY_OWNER];
+  const expires = Number(annotations[LEGACY_EXPIRES]);
+  if (owner === undefined || !Number.isFinite(expires)) return undefined;
+  return leaseFromRecord({ owner, expiresAt: new Date(expires).toISOString() });
 }
 
-/** The lock's holder, whether or not its TTL has passed, and the annotations without the lock. */
-export function releaseLock(annotations: Annotations): { holder?: string; rest: Annotations } {
-  const { [LOCK_OWNER]: holder, [LOCK_EXPIRES]: _, ...rest } = annotations;
-  return holder === undefined ? { rest } : { holder, rest };
+/** The annotations holding `lease` (none: the lock released). */
+export function withLease(annotations: Annotations, lease: Lease | undefined): Annotations {
+  const { [LEASE]: _, [LEGACY_OWNER]: __, [LEGACY_EXPIRES]: ___, ...rest } = annotations;
+  return lease ? { ...rest, [LEASE]: serializeLease(lease) } : rest;
 }
 
 /** The id of the latest compare-and-swap claim on the secret ('' when none). */
@@ -48,19 +51,14 @@ export function claimedBy(
   annotations: Annotations,
   base: number,
   abandoned: ReadonlySet<string>,
-  now = Date.now(),
+  now: number,
 ): boolean {
   const age = now - Number(annotations[CAS_AT]);
   return annotations[CAS_BASE] === String(base) && age < CLAIM_TTL_MS && !abandoned.has(claimId(annotations));
 }
 
 /** The annotations with our claim on the successor of `base`. */
-export const casClaim = (
-  annotations: Annotations,
-  base: number,
-  id: string,
-  now = Date.now(),
-): Annotations => ({
+export const casClaim = (annotations: Annotations, base: number, id: string, now: number): Annotations => ({
   ...annotations,
   [CAS_BASE]: String(base),
   [CAS_AT]: String(now),

@@ -4,13 +4,25 @@ import { Status } from 'google-gax';
 import { logger } from '../log';
 import { secretManagerClient } from './gcp-client';
 import { gcpStoreError, STORE, statusOf } from './gcp-errors';
-import { casClaim, claimedBy, claimId, liveHolder, lockClaim, releaseLock } from './gcp-lock';
-import { readEach, type SecretStore, type StoredValue, StoreError } from './store';
+import { casClaim, claimedBy, claimId, leaseIn, withLease } from './gcp-lock';
+import { extendedLease, isLive, type Lease, newLease, serializeLease } from './lease';
+import { queued } from './queue';
+import {
+  readEach,
+  type SecretStore,
+  type StoreClock,
+  type StoredValue,
+  StoreError,
+  type WriteOptions,
+} from './store';
 
 type Secret = protos.google.cloud.secretmanager.v1.ISecret;
 
 /** One page of enabled versions: the newest is on it (Google lists newest first), and so are the old ones cleanup destroys. */
 const LIST_PAGE = 50;
+
+const payloadText = (data: Uint8Array | string | null | undefined): string =>
+  (typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.from(data ?? [])).toString('utf8');
 
 const versionOf = (name: string | null | undefined): number | undefined => {
   const n = Number(name?.slice(name.lastIndexOf('/') + 1));
@@ -19,10 +31,12 @@ const versionOf = (name: string | null | undefined): number | undefined => {
 
 /**
  * GCP Secret Manager. One secret per name, each write a new numbered version; the version is
- * that number. Reads resolve the newest ENABLED version with a list and access that number (the
- * `latest` alias is not strongly consistent). After a write, enabled versions beyond the newest
- * `keepVersions` are destroyed (disabled versions are still billed). The lock is etag-guarded
- * annotations (`lock-owner`, `lock-expires`) on the lock's own secret, which holds no versions.
+ * that number. A read is one `versions/latest:access` per name: `latest` is the most recently
+ * created version, and the answer names its number (only when that version is no longer enabled,
+ * which this store never does to the newest, does a read list the enabled ones). After a write,
+ * enabled versions beyond the newest `keepVersions` are destroyed (disabled versions are still
+ * billed). The lock's lease is an etag-guarded annotation (`jtp-lease`) on the lock's own secret,
+ * which holds no versions; reading a lock is one `secrets.get`, its version the secret's etag.
  */
 export class GcpSecretManagerStore implements SecretStore {
   readonly description: string;
@@ -35,9 +49,23 @@ export class GcpSecretManagerStore implements SecretStore {
    * drop the rotated refresh token as superseded).
    */
   private readonly abandoned = new Set<string>();
+  private readonly now: () => number;
+  /** Names known to be locks: read with `secrets.get` straight away instead of after a failed access. */
+  private readonly locks: Set<string>;
+  /** One lock operation at a time per lock in this process: its own extensions never race each other. */
+  private readonly lockQueues = new Map<string, Promise<unknown>>();
 
-  constructor(opts: { project: string; emulatorHost?: string; keepVersions?: number }) {
+  constructor(
+    opts: {
+      project: string;
+      emulatorHost?: string;
+      keepVersions?: number;
+      locks?: readonly string[];
+    } & StoreClock,
+  ) {
     this.project = opts.project;
+    this.now = opts.now ?? (() => Date.now());
+    this.locks = new Set(opts.locks);
     this.keep = Math.max(1, Math.floor(opts.keepVersions ?? 3));
     this.client = secretManagerClient(
       opts.emulatorHost ? { host: opts.emulatorHost } : { adcProject: opts.project },
@@ -47,42 +75,65 @@ export class GcpSecretManagerStore implements SecretStore {
       : `${STORE}:${opts.project}`;
   }
 
-  /** One list and one access per name, every name in parallel. */
+  /** One call per name, every name in parallel: an access of `latest`, or a get of a lock's secret. */
   async read(names: readonly string[]): Promise<Map<string, StoredValue>> {
-    return readEach(names, (name) => this.get(name));
+    return readEach(names, (name) => (this.locks.has(name) ? this.getLease(name) : this.get(name)));
   }
 
   /**
    * Without `expectedVersion`: add a version (creating the secret first if needed), last writer
    * wins. With it, a compare-and-swap (see `swap`). Then old versions are destroyed.
    */
-  async write(name: string, value: string, opts?: { expectedVersion?: string }): Promise<string> {
-    if (opts?.expectedVersion !== undefined) return this.swap(name, value, opts.expectedVersion);
+  async write(name: string, value: string, opts: WriteOptions = {}): Promise<string> {
+    if (opts.fence) await this.checkFence(opts.fence, name);
+    if (opts.expectedVersion !== undefined) return this.swap(name, value, opts.expectedVersion);
     const version = await this.add(name, value, true);
     await this.cleanup(name, version);
     return String(version);
   }
 
-  async tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    let secret = await this.getSecret(name);
-    const claim = lockClaim(owner, ttlMs);
-    if (!secret) {
-      // Creating the secret with our claim is the atomic take; whoever creates it first holds it.
-      if (await this.create(name, claim)) return true;
-      secret = await this.getSecret(name);
-      if (!secret) return false;
-    }
-    const annotations = secret.annotations ?? {};
-    const holder = liveHolder(annotations);
-    if (holder) return holder === owner;
-    return this.annotate(name, secret, { ...annotations, ...claim });
+  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    return queued(this.lockQueues, name, async () => {
+      this.locks.add(name);
+      let secret = await this.getSecret(name);
+      const now = this.now();
+      if (!secret) {
+        // Creating the secret with our lease is the atomic take; whoever creates it first holds it.
+        if (await this.create(name, withLease({}, newLease(owner, ttlMs, now, note)))) return true;
+        secret = await this.getSecret(name);
+        if (!secret) return false;
+      }
+      const annotations = secret.annotations ?? {};
+      const current = leaseIn(annotations);
+      if (isLive(current, now)) {
+        if (current.owner !== owner) return false;
+        return this.annotate(name, secret, withLease(annotations, extendedLease(current, ttlMs, now, note)));
+      }
+      return this.annotate(name, secret, withLease(annotations, newLease(owner, ttlMs, now, note)));
+    });
+  }
+
+  /** An etag-guarded update of the lease: the compare-and-swap on the lock's own version. */
+  extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    return queued(this.lockQueues, name, async () => {
+      this.locks.add(name);
+      const secret = await this.getSecret(name);
+      const annotations = secret?.annotations ?? {};
+      const current = leaseIn(annotations);
+      const now = this.now();
+      if (!secret || !isLive(current, now) || current.owner !== owner) return false;
+      return this.annotate(name, secret, withLease(annotations, extendedLease(current, ttlMs, now, note)));
+    });
   }
 
   async unlock(name: string, owner: string): Promise<void> {
-    const secret = await this.getSecret(name);
-    const { holder, rest } = releaseLock(secret?.annotations ?? {});
-    // A refused update means it was taken over since we looked: no longer ours to release.
-    if (secret && holder === owner) await this.annotate(name, secret, rest);
+    await queued(this.lockQueues, name, async () => {
+      const secret = await this.getSecret(name);
+      const annotations = secret?.annotations ?? {};
+      // A refused update means it was taken over since we looked: no longer ours to release.
+      if (secret && leaseIn(annotations)?.owner === owner)
+        await this.annotate(name, secret, withLease(annotations, undefined));
+    });
   }
 
   async close(): Promise<void> {
@@ -114,14 +165,14 @@ export class GcpSecretManagerStore implements SecretStore {
     }
     const annotations = secret.annotations ?? {};
     const previous = claimId(annotations);
-    if (claimedBy(annotations, base, this.abandoned)) {
+    if (claimedBy(annotations, base, this.abandoned, this.now())) {
       throw new StoreError(
         'conflict',
         `${STORE}: another writer is replacing version ${expected} of ${name}`,
       );
     }
     const id = randomUUID();
-    if (!(await this.annotate(name, secret, casClaim(annotations, base, id)))) {
+    if (!(await this.annotate(name, secret, casClaim(annotations, base, id, this.now())))) {
       throw new StoreError('conflict', `${STORE}: ${name} changed while replacing version ${expected}`);
     }
     this.abandoned.delete(previous);
@@ -136,22 +187,66 @@ export class GcpSecretManagerStore implements SecretStore {
     return String(version);
   }
 
-  /** The newest enabled version's value, placeholders included; undefined when there is none. */
-  private async get(name: string, retried = false): Promise<StoredValue | undefined> {
+  /**
+   * The newest version's value and number in one access of `latest`, placeholders included;
+   * undefined when there is none. Not found: no such secret, or one without versions, which may
+   * be a lock (one more call, once: the name is then known to be a lock).
+   */
+  private async get(name: string): Promise<StoredValue | undefined> {
+    try {
+      const [res] = await this.client.accessSecretVersion({ name: `${this.path(name)}/versions/latest` });
+      const version = versionOf(res.name);
+      if (version === undefined) {
+        throw new StoreError('corrupt', `${STORE}: Secret Manager named no version number for ${name}`);
+      }
+      return { value: payloadText(res.payload?.data), version: String(version) };
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      const code = statusOf(err);
+      if (code === Status.NOT_FOUND) return this.getLease(name);
+      // The newest version was disabled or destroyed (by an operator): the newest enabled one counts.
+      if (code === Status.FAILED_PRECONDITION) return this.getEnabled(name);
+      throw this.failure(err, 'secretmanager.versions.access', name);
+    }
+  }
+
+  /** A lock's lease as a value, its version the secret's etag; undefined when the lock is free (or not a lock). */
+  private async getLease(name: string): Promise<StoredValue | undefined> {
+    const secret = await this.getSecret(name);
+    const lease = leaseIn(secret?.annotations ?? {});
+    if (!lease) return undefined;
+    this.locks.add(name);
+    return { value: serializeLease(lease), version: secret?.etag ?? '' };
+  }
+
+  /** The newest enabled version's value, found by a list; undefined when there is none. */
+  private async getEnabled(name: string, retried = false): Promise<StoredValue | undefined> {
     const newest = (await this.enabledVersions(name))[0];
     if (newest === undefined) return undefined;
     try {
       const [res] = await this.client.accessSecretVersion({ name: `${this.path(name)}/versions/${newest}` });
-      const data = res.payload?.data;
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.from(data ?? []);
-      return { value: bytes.toString('utf8'), version: String(newest) };
+      return { value: payloadText(res.payload?.data), version: String(newest) };
     } catch (err) {
       const code = statusOf(err);
       // Destroyed or disabled since the list (a concurrent cleanup, an operator): look once more.
       if ((code === Status.FAILED_PRECONDITION || code === Status.NOT_FOUND) && !retried)
-        return this.get(name, true);
+        return this.getEnabled(name, true);
       if (code === Status.NOT_FOUND) return undefined;
       throw this.failure(err, 'secretmanager.versions.access', name);
+    }
+  }
+
+  /**
+   * Read just before the write: the write goes out only if the lease was live and ours then. Not
+   * atomic with the version add; docs/STORES.md says what that leaves.
+   */
+  private async checkFence(fence: { lock: string; owner: string }, name: string): Promise<void> {
+    const lease: Lease | undefined = leaseIn((await this.getSecret(fence.lock))?.annotations ?? {});
+    if (!(isLive(lease, this.now()) && lease.owner === fence.owner)) {
+      throw new StoreError(
+        'conflict',
+        `${STORE}: lease ${fence.lock} lost by ${fence.owner}; ${name} not written`,
+      );
     }
   }
 

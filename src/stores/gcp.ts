@@ -1,3 +1,4 @@
+import { secretNames } from '../secrets';
 import { FILE_STORE, type StoreLoaders } from './open';
 
 /** The stores of the Cloud Function bundle. */
@@ -8,5 +9,7 @@ export const GCP_STORES: StoreLoaders = {
       // loadConfig guarantees a project for this store.
       project: config.gcpProject as string,
       emulatorHost: config.secretManagerEmulatorHost,
+      // Read with one `secrets.get` from the first read on: the lock's lease is in its annotations.
+      locks: [secretNames(config.secretPrefix).LOCK],
     }),
 };

@@ -19,19 +19,43 @@ export interface SecretStore {
    */
   read(names: readonly string[]): Promise<Map<string, StoredValue>>;
   /**
-   * Durably writes one value and returns its new version. With `expectedVersion`, a store that
-   * supports compare-and-swap fails with StoreConflictError when the current version differs.
+   * Durably writes one value and returns its new version. Both options fail with StoreError kind
+   * 'conflict', whose message says which (the version moved, or the lease was lost), and change
+   * nothing. How atomic each store makes them: docs/STORES.md.
    */
-  write(name: string, value: string, opts?: { expectedVersion?: string }): Promise<string>;
+  write(name: string, value: string, opts?: WriteOptions): Promise<string>;
   /**
-   * Takes the fleet lock `name` for `owner` if it is free or its holder's TTL has passed.
-   * Returns false (without waiting) when someone else holds it.
+   * Takes the fleet lock `name` for `owner` if it is free or its holder's lease has expired
+   * (atomically: of concurrent takers one wins). Held live by someone else: false, without
+   * waiting. Held live by `owner` already: the same as `extendLock`. The lock's name may be
+   * passed to `read`: its value is then the lease (`serializeLease`, src/stores/lease.ts), read in
+   * the same calls as the other names wherever the store allows, absent when the lock is free, and
+   * still there once expired (the lifecycle must see an expired holder's note).
    */
-  tryLock(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean>;
+  /**
+   * A compare-and-swap on the lock's own version: true only when the current lease is `owner`'s
+   * and still live; it then moves its expiry to now + ttlMs and, when `note` is given, replaces the
+   * note (undefined keeps it). Expired, taken over, released or missing: false, and nothing changes.
+   */
+  extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean>;
   /** Releases the lock if `owner` still holds it; never releases someone else's. */
   unlock(name: string, owner: string): Promise<void>;
   /** Frees clients/agents (CLI exits, tests). */
   close?(): Promise<void>;
+}
+
+export interface WriteOptions {
+  /** A compare-and-swap: the write lands only if the value is still at this version. */
+  expectedVersion?: string;
+  /** The write lands only while the lease `lock` is live and held by `owner`. */
+  fence?: { lock: string; owner: string };
+}
+
+/** Options every store takes beside its own. */
+export interface StoreClock {
+  /** The time leases are taken, extended and judged by (default Date.now): tests move it. */
+  now?: () => number;
 }
 
 export type StoreErrorKind = 'unavailable' | 'access_denied' | 'conflict' | 'corrupt' | 'invalid';

@@ -1,4 +1,4 @@
-import type { SecretStore, StoredValue } from '../../src/stores/store';
+import type { SecretStore, StoredValue, WriteOptions } from '../../src/stores/store';
 import { StoreError } from '../../src/stores/store';
 
 /**
@@ -6,6 +6,7 @@ import { StoreError } from '../../src/stores/store';
  * test; the store underneath is the real file store).
  */
 export class InstrumentedStore implements SecretStore {
+  /** `tryLock` counts extensions too: both are one lock call. */
   calls = { read: 0, write: 0, tryLock: 0, unlock: 0 };
   /** Names whose next writes fail (a count per name), as a store outage would. */
   failWrites = new Map<string, number>();
@@ -24,7 +25,7 @@ export class InstrumentedStore implements SecretStore {
     return this.inner.read(names);
   }
 
-  async write(name: string, value: string, opts?: { expectedVersion?: string }): Promise<string> {
+  async write(name: string, value: string, opts?: WriteOptions): Promise<string> {
     this.calls.write++;
     const failures = this.failWrites.get(name) ?? 0;
     if (failures > 0) {
@@ -34,9 +35,14 @@ export class InstrumentedStore implements SecretStore {
     return this.inner.write(name, value, opts);
   }
 
-  tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
     this.calls.tryLock++;
-    return this.inner.tryLock(name, owner, ttlMs);
+    return this.inner.tryLock(name, owner, ttlMs, note);
+  }
+
+  extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    this.calls.tryLock++;
+    return this.inner.extendLock(name, owner, ttlMs, note);
   }
 
   unlock(name: string, owner: string): Promise<void> {

@@ -13,15 +13,20 @@ interface AwsTestServer extends AwsJsonServer {
  */
 export function awsStoreFixture<S extends AwsTestServer, T extends { close(): Promise<void> }>(
   start: () => Promise<S>,
-  open: (opts: { kmsKeyId?: string }) => T,
+  open: (opts: { kmsKeyId?: string; now?: () => number }) => T,
 ) {
   const opened: T[] = [];
   let restoreEnv = () => {};
   const fixture = {
     server: undefined as unknown as S,
-    fresh(opts: { kmsKeyId?: string } = {}): T {
+    fresh(opts: { kmsKeyId?: string; now?: () => number } = {}): T {
       fixture.server.reset();
       return fixture.track(open(opts));
+    },
+    /** Empties the server; every store opened then shares it (instances of one fleet). */
+    backend: async () => {
+      fixture.server.reset();
+      return (opts: { now: () => number }) => fixture.track(open(opts));
     },
     track(store: T): T {
       opened.push(store);

@@ -18,7 +18,7 @@ const stagesOf = (name: string) =>
     [...(fixture.server.secrets.get(name)?.versions.values() ?? [])].map((v) => [v.id, [...v.stages]]),
   );
 
-describeStoreContract('aws-secrets-manager', async () => fresh(), { atomicCompareAndSwap: true });
+describeStoreContract('aws-secrets-manager', fixture.backend);
 
 describe('aws-secrets-manager: the loopback server keeps AWS staging-label rules', () => {
   it('refuses to move AWSCURRENT from a version that no longer holds it', async () => {

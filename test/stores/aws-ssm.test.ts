@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { SsmStore } from '../../src/stores/aws-ssm';
+import { parseLease } from '../../src/stores/lease';
 import { accessDenied, internalError, setEnv, throttling } from '../servers/aws-json';
 import { startSsmServer } from '../servers/ssm-server';
 import { awsStoreFixture } from './aws-fixture';
@@ -25,7 +26,7 @@ const liveClaim = (owner: string) =>
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
   });
 
-describeStoreContract('aws-ssm', async () => fresh(), { atomicCompareAndSwap: false });
+describeStoreContract('aws-ssm', fixture.backend);
 
 describe('aws-ssm: reads', () => {
   it('asks for up to 10 names per GetParameters call, always with decryption', async () => {
@@ -149,7 +150,7 @@ describe('aws-ssm: lock', () => {
   it('backs off while another taker holds the right to replace a stale lock', async () => {
     const store = fresh();
     fixture.server.seed('T_LOCK', staleClaim('n1'));
-    fixture.server.seed('T_LOCK.takeover-n1-1', liveClaim('other-taker'));
+    fixture.server.seed('T_LOCK.next-n1-1-1', liveClaim('other-taker'));
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(false);
     expect(ops('DeleteParameter')).toHaveLength(0);
   });
@@ -157,31 +158,112 @@ describe('aws-ssm: lock', () => {
   it('passes the takeover to the next level when a taker died holding the right', async () => {
     const store = fresh();
     fixture.server.seed('T_LOCK', staleClaim('n1'));
-    fixture.server.seed('T_LOCK.takeover-n1-1', staleClaim('dead-taker'));
+    fixture.server.seed('T_LOCK.next-n1-1-1', staleClaim('dead-taker'));
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
     expect([...fixture.server.params.keys()]).toEqual(['T_LOCK']);
+    expect(parseLease(fixture.server.params.get('T_LOCK')?.value ?? '')?.owner).toBe('me');
   });
 
-  it('of many takers of one stale lock, exactly one wins', async () => {
+  it('of many takers (instances) of one stale lock, exactly one wins', async () => {
     for (let round = 0; round < 5; round++) {
-      const store = fresh();
+      fresh();
       fixture.server.seed('T_LOCK', staleClaim(`round${round}`));
-      const wins = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => store.tryLock('T_LOCK', `taker-${i}`, 30_000)),
-      );
+      const takers = Array.from({ length: 8 }, () => fixture.track(new SsmStore()));
+      const wins = await Promise.all(takers.map((s, i) => s.tryLock('T_LOCK', `taker-${i}`, 30_000)));
       expect(wins.filter(Boolean)).toHaveLength(1);
       const holder = JSON.parse(fixture.server.params.get('T_LOCK')?.value ?? '').owner;
       expect(holder).toBe(`taker-${wins.indexOf(true)}`);
-      await store.close();
+      expect([...fixture.server.params.keys()]).toEqual(['T_LOCK']);
     }
   });
 
-  it('a holder at the edge of its TTL leaves the lock to expire rather than delete it', async () => {
+  it('an extension overwrites the lock under the right to its state: the version counts on, no marker is left', async () => {
     const store = fresh();
-    expect(await store.tryLock('T_LOCK', 'me', 500)).toBe(true);
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
+    fixture.server.clearRecords();
+    expect(await store.extendLock('T_LOCK', 'me', 30_000, 'intent')).toBe(true);
+    expect(fixture.server.calls).toEqual([
+      'GetParameters',
+      'PutParameter',
+      'GetParameters',
+      'PutParameter',
+      'DeleteParameter',
+    ]);
+    const marker = ops('PutParameter')[0]?.input;
+    expect(marker).toMatchObject({ Overwrite: false, Type: 'String' });
+    expect(String(marker?.Name)).toMatch(/^T_LOCK\.next-[a-f0-9]+-1-1$/);
+    expect(ops('PutParameter')[1]?.input).toMatchObject({ Name: 'T_LOCK', Overwrite: true, Type: 'String' });
+    expect(fixture.server.params.get('T_LOCK')?.version).toBe(2);
+    expect([...fixture.server.params.keys()]).toEqual(['T_LOCK']);
+  });
+
+  it('a release waits for no one but never deletes a lock another taker holds the right to', async () => {
+    const store = fresh();
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
+    const lease = parseLease(fixture.server.params.get('T_LOCK')?.value ?? '');
+    fixture.server.seed(`T_LOCK.next-${lease?.nonce}-1-1`, liveClaim('taker'));
     await store.unlock('T_LOCK', 'me');
     expect(fixture.server.params.has('T_LOCK')).toBe(true);
     expect(ops('DeleteParameter')).toHaveLength(0);
+  });
+});
+
+describe('aws-ssm: compare-and-swap', () => {
+  it('a conditional write takes the right to supersede the version it read, then deletes it', async () => {
+    const store = fresh();
+    const v1 = await store.write('T_REFRESH_TOKEN', 'rt-1');
+    fixture.server.clearRecords();
+    expect(await store.write('T_REFRESH_TOKEN', 'rt-2', { expectedVersion: v1 })).toBe('2');
+    expect(fixture.server.calls).toEqual([
+      'PutParameter',
+      'GetParameters',
+      'PutParameter',
+      'DeleteParameter',
+    ]);
+    expect(ops('PutParameter')[0]?.input).toMatchObject({
+      Name: 'T_REFRESH_TOKEN.next-v1-1',
+      Overwrite: false,
+    });
+    expect([...fixture.server.params.keys()]).toEqual(['T_REFRESH_TOKEN']);
+  });
+
+  it('while another writer holds the right to a version, a second writer from it is a conflict', async () => {
+    const store = fresh();
+    const v1 = await store.write('T_REFRESH_TOKEN', 'rt-1');
+    fixture.server.seed('T_REFRESH_TOKEN.next-v1-1', liveClaim('other-writer'));
+    await expect(store.write('T_REFRESH_TOKEN', 'rt-2', { expectedVersion: v1 })).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+    expect(fixture.server.params.get('T_REFRESH_TOKEN')?.value).toBe('rt-1');
+  });
+
+  it('a writer stalled between its check and its put is overtaken, and then puts nothing', async () => {
+    let t = Date.now();
+    const now = () => t;
+    const client = new SSMClient({});
+    const stalled = fixture.track(new SsmStore({ now, client }));
+    fixture.server.reset();
+    const next = fixture.track(new SsmStore({ now }));
+    const v1 = await next.write('T_REFRESH_TOKEN', 'rt-1');
+    let stalls = 1;
+    // After the stalled writer's check (its GetParameters under the right), a minute passes and
+    // another instance replaces the version at the next level of the right.
+    client.middlewareStack.add(
+      (run, context) => async (args) => {
+        const out = await run(args);
+        if (context.commandName === 'GetParametersCommand' && stalls-- > 0) {
+          t += 61_000;
+          await next.write('T_REFRESH_TOKEN', 'rt-newer', { expectedVersion: v1 });
+        }
+        return out;
+      },
+      { step: 'initialize' },
+    );
+    await expect(stalled.write('T_REFRESH_TOKEN', 'rt-late', { expectedVersion: v1 })).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+    expect(fixture.server.params.get('T_REFRESH_TOKEN')).toMatchObject({ value: 'rt-newer', version: 2 });
+    expect([...fixture.server.params.keys()]).toEqual(['T_REFRESH_TOKEN']);
   });
 });
 

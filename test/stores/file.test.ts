@@ -65,11 +65,10 @@ async function runWorker(
   return JSON.parse(out) as { conflicts: number };
 }
 
-describeStoreContract(
-  'file',
-  async () => new FileStore({ path: join(await tempDir(), 'nested', 'secrets.json') }),
-  { atomicCompareAndSwap: true },
-);
+describeStoreContract('file', async () => {
+  const path = join(await tempDir(), 'nested', 'secrets.json');
+  return ({ now }) => new FileStore({ path, now });
+});
 
 describe('file store: on disk', () => {
   it('keeps a readable JSON document and leaves no temp or lock files behind', async () => {

@@ -102,7 +102,7 @@ describe('gcp-secret-manager: REST with Application Default Credentials', () => 
       const err = await failure(store.read(['T_CLIENT_ID']));
       expect(err.kind).toBe('access_denied');
       expect(err.message).toMatch(
-        /^gcp-secret-manager: no Application Default Credentials to call secretmanager\.versions\.list on T_CLIENT_ID in project jtp-test \(on Cloud Run/,
+        /^gcp-secret-manager: no Application Default Credentials to call secretmanager\.versions\.access on T_CLIENT_ID in project jtp-test \(on Cloud Run/,
       );
     } finally {
       await store.close();

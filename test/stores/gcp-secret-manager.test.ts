@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../src/log';
 import { GcpSecretManagerStore } from '../../src/stores/gcp-secret-manager';
+import { parseLease } from '../../src/stores/lease';
 import {
   type GcpSecretManagerServer,
   startGcpSecretManagerServer,
@@ -14,13 +15,15 @@ const PROJECT = 'jtp-test';
 let server: GcpSecretManagerServer;
 const stores: GcpSecretManagerStore[] = [];
 
-function newStore(keepVersions?: number): GcpSecretManagerStore {
-  const store = new GcpSecretManagerStore({ project: PROJECT, emulatorHost: server.host, keepVersions });
+function newStore(
+  opts: { keepVersions?: number; now?: () => number; locks?: string[] } = {},
+): GcpSecretManagerStore {
+  const store = new GcpSecretManagerStore({ project: PROJECT, emulatorHost: server.host, ...opts });
   stores.push(store);
   return store;
 }
 
-/** Every request any test made: the `latest` alias is never what a read resolves. */
+/** Every request any test made: none carries credentials. */
 const allCalls: GcpSecretManagerServer['calls'] = [];
 
 beforeAll(async () => {
@@ -32,7 +35,6 @@ afterAll(async () => {
   await Promise.all(stores.map((s) => s.close()));
   await server.close();
   expect(allCalls.length).toBeGreaterThan(0);
-  expect(allCalls.filter((c) => c.path.includes('latest'))).toEqual([]);
   expect(allCalls.filter((c) => c.authorization)).toEqual([]);
 });
 
@@ -43,19 +45,25 @@ function fresh(): void {
 
 const rpcs = () => server.calls.map((c) => c.rpc);
 
-describeStoreContract(
-  'gcp-secret-manager',
-  async () => {
-    fresh();
-    return newStore();
-  },
-  { atomicCompareAndSwap: true },
-);
+describeStoreContract('gcp-secret-manager', async () => {
+  fresh();
+  return ({ now }) => newStore({ now });
+});
 
 describe('gcp-secret-manager: reads', () => {
   beforeEach(fresh);
 
-  it('resolves the newest enabled version and accesses that number, never `latest`', async () => {
+  it('reads a name with one access of `latest`, whose answer names the version', async () => {
+    server.seed('T_REFRESH_TOKEN', 'rt-1', 'rt-2', 'rt-3');
+    server.clearRecords();
+    const got = await newStore().read(['T_REFRESH_TOKEN']);
+    expect(got.get('T_REFRESH_TOKEN')).toEqual({ value: 'rt-3', version: '3' });
+    expect(server.calls.map((c) => `${c.rpc} ${c.path}`)).toEqual([
+      `accessSecretVersion /v1/projects/${PROJECT}/secrets/T_REFRESH_TOKEN/versions/latest:access`,
+    ]);
+  });
+
+  it('the newest version disabled (by an operator): the newest enabled one is listed and read', async () => {
     server.seed('T_REFRESH_TOKEN', 'rt-1', 'rt-2', 'rt-3');
     const version3 = server.secrets.get('T_REFRESH_TOKEN')?.versions[2];
     if (version3) version3.state = 'DISABLED';
@@ -63,54 +71,56 @@ describe('gcp-secret-manager: reads', () => {
     const got = await newStore().read(['T_REFRESH_TOKEN']);
     expect(got.get('T_REFRESH_TOKEN')).toEqual({ value: 'rt-2', version: '2' });
     expect(server.calls.map((c) => `${c.rpc} ${c.path}`)).toEqual([
+      `accessSecretVersion /v1/projects/${PROJECT}/secrets/T_REFRESH_TOKEN/versions/latest:access`,
       `listSecretVersions /v1/projects/${PROJECT}/secrets/T_REFRESH_TOKEN/versions`,
       `accessSecretVersion /v1/projects/${PROJECT}/secrets/T_REFRESH_TOKEN/versions/2:access`,
     ]);
-    expect(server.calls[0]?.query.filter).toBe('state:ENABLED');
+    expect(server.calls[1]?.query.filter).toBe('state:ENABLED');
   });
 
-  it('one list and one access per name, in parallel; seeded placeholders and empty secrets are missing', async () => {
+  it('one call per name, in parallel, the lock included; placeholders and empty secrets are missing', async () => {
     const names = ['P_CLIENT_ID', 'P_CLIENT_SECRET', 'P_REFRESH_TOKEN', 'P_ACCESS_TOKEN', 'P_TOKEN_FAMILY'];
     server.seed('P_CLIENT_ID', 'client-id');
     server.seed('P_CLIENT_SECRET', 'TODO: fill me');
     server.seed('P_REFRESH_TOKEN', 'rt-a', 'rt-b');
     server.seed('P_ACCESS_TOKEN', JSON.stringify({ token: 'at', expirationDate: 1 }));
     server.seed('P_TOKEN_FAMILY');
-    const store = newStore();
+    const store = newStore({ locks: ['P_LOCK'] });
+    expect(await store.tryLock('P_LOCK', 'holder', 60_000, 'intent')).toBe(true);
     server.clearRecords();
-    const got = await store.read([...names, 'P_CLIENT_ID']);
-    expect([...got.keys()].sort()).toEqual(['P_ACCESS_TOKEN', 'P_CLIENT_ID', 'P_REFRESH_TOKEN']);
+    const got = await store.read([...names, 'P_CLIENT_ID', 'P_LOCK']);
+    expect([...got.keys()].sort()).toEqual(['P_ACCESS_TOKEN', 'P_CLIENT_ID', 'P_LOCK', 'P_REFRESH_TOKEN']);
     expect(got.get('P_REFRESH_TOKEN')).toEqual({ value: 'rt-b', version: '2' });
-    // The placeholder is accessed, then dropped; the version-less secret costs only its list.
-    expect(rpcs().filter((r) => r === 'listSecretVersions')).toHaveLength(5);
-    expect(rpcs().filter((r) => r === 'accessSecretVersion')).toHaveLength(4);
+    expect(parseLease(got.get('P_LOCK')?.value ?? '')).toMatchObject({ owner: 'holder', note: 'intent' });
+    // The placeholder is accessed, then dropped; the version-less secret is not found by its
+    // access, and then looked at once in case it is a lock.
+    expect(rpcs().sort()).toEqual([...Array(5).fill('accessSecretVersion'), 'getSecret', 'getSecret']);
 
-    // Cost of a cold-start read of five populated names, measured over loopback.
+    // Cost of a cold-start read of five populated names and the lock, measured over loopback.
     server.seed('P_CLIENT_SECRET', 'client-secret');
     server.seed('P_TOKEN_FAMILY', '{"bootstrappedAt":"2026-01-01T00:00:00Z"}');
+    const cold = newStore({ locks: ['P_LOCK'] });
     server.clearRecords();
     const rounds = 20;
     const started = performance.now();
-    for (let i = 0; i < rounds; i++) expect((await store.read(names)).size).toBe(5);
+    for (let i = 0; i < rounds; i++) expect((await cold.read([...names, 'P_LOCK'])).size).toBe(6);
     const perRead = (performance.now() - started) / rounds;
     const callsPerRead = server.calls.length / rounds;
-    expect(callsPerRead).toBe(10);
+    expect(callsPerRead).toBe(6);
     console.info(
-      `gcp-secret-manager: read of 5 names = ${callsPerRead} calls, ${perRead.toFixed(2)} ms on loopback`,
+      `gcp-secret-manager: read of 5 names and the lock = ${callsPerRead} calls, ${perRead.toFixed(2)} ms on loopback`,
     );
   });
 
-  it('a version destroyed between the list and the access is looked up again', async () => {
-    server.seed('T_ACCESS_TOKEN', 'at-1', 'at-2');
-    const gate = server.gate('accessSecretVersion', 'T_ACCESS_TOKEN');
-    const reading = newStore().read(['T_ACCESS_TOKEN']);
-    await gate.reached;
-    // Meanwhile another instance writes and its cleanup destroys the version being read.
-    server.seed('T_ACCESS_TOKEN', 'at-3');
-    const v2 = server.secrets.get('T_ACCESS_TOKEN')?.versions[1];
-    if (v2) Object.assign(v2, { state: 'DESTROYED', data: undefined });
-    gate.release();
-    expect((await reading).get('T_ACCESS_TOKEN')).toEqual({ value: 'at-3', version: '3' });
+  it('a lock it was not told of is found by its failed access, then read with one get', async () => {
+    const store = newStore();
+    expect(await newStore().tryLock('T_LOCK', 'holder', 60_000)).toBe(true);
+    server.clearRecords();
+    expect((await store.read(['T_LOCK'])).get('T_LOCK')?.value).toContain('"owner":"holder"');
+    expect(rpcs()).toEqual(['accessSecretVersion', 'getSecret']);
+    server.clearRecords();
+    expect((await store.read(['T_LOCK'])).has('T_LOCK')).toBe(true);
+    expect(rpcs()).toEqual(['getSecret']);
   });
 
   it('NOT_FOUND is absent; PERMISSION_DENIED names the secret and the permission', async () => {
@@ -123,29 +133,17 @@ describe('gcp-secret-manager: reads', () => {
     expect(err.message).toContain('secretmanager.versions.access');
     expect(err.message).toContain('T_CLIENT_SECRET');
     expect(err.message).not.toContain('very-secret-value');
-    server.allow();
-    server.deny('listSecretVersions');
-    const listErr = await failure(store.read(['T_CLIENT_SECRET']));
-    expect(listErr.message).toBe(
-      `gcp-secret-manager: access denied to secretmanager.versions.list on T_CLIENT_SECRET in project ${PROJECT} (grant it to the service account)`,
-    );
   });
 
   it('retries a transient failure of a read; a failure that persists is unavailable', async () => {
     server.seed('T_CLIENT_ID', 'cid');
     const store = newStore();
-    server.failNext('listSecretVersions', { status: 'UNAVAILABLE' });
     server.failNext('accessSecretVersion', { status: 'RESOURCE_EXHAUSTED' });
     expect((await store.read(['T_CLIENT_ID'])).get('T_CLIENT_ID')?.value).toBe('cid');
-    expect(rpcs()).toEqual([
-      'listSecretVersions',
-      'listSecretVersions',
-      'accessSecretVersion',
-      'accessSecretVersion',
-    ]);
+    expect(rpcs()).toEqual(['accessSecretVersion', 'accessSecretVersion']);
     server.failNext('accessSecretVersion', { status: 'INTERNAL' });
     expect((await failure(store.read(['T_CLIENT_ID']))).kind).toBe('unavailable');
-    server.failNext('listSecretVersions', { drop: true });
+    server.failNext('accessSecretVersion', { drop: true });
     expect((await failure(store.read(['T_CLIENT_ID']))).kind).toBe('unavailable');
   });
 });
@@ -162,7 +160,7 @@ describe('gcp-secret-manager: writes', () => {
   });
 
   it('destroys enabled versions beyond the newest few after each write', async () => {
-    const store = newStore(3);
+    const store = newStore({ keepVersions: 3 });
     let version = await store.write('T_REFRESH_TOKEN', 'rt-0');
     for (let i = 1; i < 6; i++) {
       version = await store.write('T_REFRESH_TOKEN', `rt-${i}`, { expectedVersion: version });
@@ -218,7 +216,7 @@ describe('gcp-secret-manager: writes', () => {
   it('cleanup failures are logged and never fail the write', async () => {
     const warn = vi.spyOn(logger, 'warn');
     try {
-      const store = newStore(1);
+      const store = newStore({ keepVersions: 1 });
       await store.write('T_ACCESS_TOKEN', 'at-1');
       server.failNext('destroySecretVersion', { status: 'PERMISSION_DENIED' });
       expect(await store.write('T_ACCESS_TOKEN', 'at-2')).toBe('2');
@@ -325,19 +323,33 @@ describe('gcp-secret-manager: writes', () => {
 describe('gcp-secret-manager: lock', () => {
   beforeEach(fresh);
 
-  it('creates the lock secret holding the claim, and releases by clearing only its annotations', async () => {
+  it('creates the lock secret holding the lease, and releases by clearing only its annotation', async () => {
     const store = newStore();
     expect(await store.tryLock('T_LOCK', 'owner-a', 30_000)).toBe(true);
     expect(rpcs()).toEqual(['getSecret', 'createSecret']);
     const lock = server.secrets.get('T_LOCK');
     expect(lock?.versions).toHaveLength(0);
-    expect(lock?.annotations['lock-owner']).toBe('owner-a');
-    expect(Number(lock?.annotations['lock-expires'])).toBeGreaterThan(Date.now());
+    const lease = parseLease(lock?.annotations['jtp-lease'] ?? '');
+    expect(lease?.owner).toBe('owner-a');
+    expect(lease?.expiresAt).toBeGreaterThan(Date.now());
     if (lock) lock.annotations.team = 'x';
     await store.unlock('T_LOCK', 'owner-a');
     expect(server.secrets.get('T_LOCK')?.annotations).toEqual({ team: 'x' });
     expect(await store.tryLock('T_LOCK', 'owner-b', 30_000)).toBe(true);
-    expect(server.secrets.get('T_LOCK')?.annotations['lock-owner']).toBe('owner-b');
+    expect(parseLease(server.secrets.get('T_LOCK')?.annotations['jtp-lease'] ?? '')?.owner).toBe('owner-b');
+  });
+
+  it('an extension is one get and one etag-guarded update; a lock written by an older release is respected', async () => {
+    server.seed('T_LOCK');
+    const lock = server.secrets.get('T_LOCK');
+    if (lock) lock.annotations = { 'lock-owner': 'old-release', 'lock-expires': String(Date.now() + 60_000) };
+    const store = newStore();
+    expect(await store.tryLock('T_LOCK', 'new-release', 30_000)).toBe(false);
+    expect(await store.extendLock('T_LOCK', 'old-release', 30_000)).toBe(true);
+    expect(server.secrets.get('T_LOCK')?.annotations['lock-owner']).toBeUndefined();
+    server.clearRecords();
+    expect(await store.extendLock('T_LOCK', 'old-release', 30_000, 'note')).toBe(true);
+    expect(rpcs()).toEqual(['getSecret', 'updateSecret']);
   });
 
   it('contenders for an existing free lock race on its etag: exactly one wins', async () => {
@@ -345,7 +357,8 @@ describe('gcp-secret-manager: lock', () => {
     const stores6 = ['a', 'b', 'c', 'd', 'e', 'f'].map(() => newStore());
     const wins = await Promise.all(stores6.map((s, i) => s.tryLock('T_LOCK', `owner-${i}`, 30_000)));
     expect(wins.filter(Boolean)).toHaveLength(1);
-    expect(server.secrets.get('T_LOCK')?.annotations['lock-owner']).toBe(`owner-${wins.indexOf(true)}`);
+    const lease = parseLease(server.secrets.get('T_LOCK')?.annotations['jtp-lease'] ?? '');
+    expect(lease?.owner).toBe(`owner-${wins.indexOf(true)}`);
   });
 
   it('permission to update the lock secret missing: access denied naming secrets.update', async () => {
