@@ -378,9 +378,9 @@ export class TokenLifecycle {
       const result = await this.#refresher.run({
         state,
         carry: orphan,
-        meanwhile: async (polled) => {
+        meanwhile: (seen) => {
           // Waiting only needs the access token; the full read comes after taking the lease.
-          const stored = polled ? await this.#tokens.readAccessToken() : state.access;
+          const stored = seen ? seen.access : state.access;
           // The holder's new token (fresh), or one that still works for a while.
           if (
             !stored ||

@@ -5,10 +5,10 @@ import { StoreError } from '../stores/store';
 import { type TokenClient, TokenEndpointError, type TokenGrant } from './atlassian';
 import { callTokenEndpoint } from './endpoint';
 import { releaseFleetLock, withFleetLock } from './fleet-lock';
-import { formatIntent, type SpendIntent } from './intent';
+import { formatIntent, parseIntent, type SpendIntent } from './intent';
 import { lockBusy } from './problems';
 import { backoff, WRITE_BACK_LOOP } from './retry';
-import { type Fence, type StoreState, storeUnavailable, type TokenStore } from './token-store';
+import { type Fence, type StoreState, storeUnavailable, type TokenStore, type Waiting } from './token-store';
 import type { AccessToken } from './values';
 
 /**
@@ -74,8 +74,12 @@ export interface SpendRequest {
   state: StoreState;
   /** Finishing an orphaned intent: its first-send time carries over, the leeway counts from it. */
   carry?: SpendIntent;
-  /** While another holder has the lease: a token that serves meanwhile ends the wait. */
-  meanwhile: (polled: boolean) => Promise<AccessToken | undefined>;
+  /**
+   * While another holder has the lease (`polled`: its access token and lease as read now, else
+   * undefined for the first look, which reuses the deciding read): a token that serves meanwhile
+   * ends the wait.
+   */
+  meanwhile: (polled: Waiting | undefined) => AccessToken | undefined;
   /**
    * After taking the lease, on a fresh read: a token to use instead of spending, or undefined to
    * spend; throws the caller's error when no refresh may happen (refresh-gate.ts).
@@ -151,16 +155,24 @@ export class Refresher {
       LOCK,
       {
         ttlMs: this.#ttl,
-        note: formatIntent(intent),
+        note: () => formatIntent(intent),
         waitMs: this.d.lockWaitMs,
         pollMs: this.d.pollMs,
         owner,
         now,
         busy: lockBusy,
         meanwhile: async () => {
-          const access = await req.meanwhile(polled);
+          // The first look reuses the read that decided; later ones read the token and the lease.
+          const seen = polled ? await tokens.readWaiting() : undefined;
           polled = true;
-          return access && { kind: 'used', access, waitedMs: now() - attemptAt };
+          const access = req.meanwhile(seen);
+          if (access) return { result: { kind: 'used', access, waitedMs: now() - attemptAt } };
+          const lease = seen ? seen.lease : req.state.lease;
+          // A holder whose lease ran out while we waited may have spent what we are about to: our
+          // take replaces its note, so our intent keeps its (earlier) time, and the leeway with it.
+          const theirs = parseIntent(lease?.note);
+          if (theirs?.version === intent.version) intent = { ...intent, at: Math.min(intent.at, theirs.at) };
+          return { held: lease !== undefined && lease.owner !== owner && lease.expiresAt > now() };
         },
       },
       async (lock) => {

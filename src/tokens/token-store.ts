@@ -32,6 +32,12 @@ export interface StoreState {
   versions: StoredVersions;
 }
 
+/** What a waiter for another instance's refresh looks at. */
+export interface Waiting {
+  access: AccessToken | undefined;
+  lease: Lease | undefined;
+}
+
 /** Who writes a refresh's results: the lease owner; every such write is fenced on the lease. */
 export interface Fence {
   lock: string;
@@ -79,10 +85,12 @@ export class TokenStore {
     };
   }
 
-  /** While another instance refreshes, only the access token matters. */
-  async readAccessToken(): Promise<AccessToken | undefined> {
-    const name = this.names.ACCESS_TOKEN;
-    return this.#access((await this.#reading([name])).get(name)?.value);
+  /** While another instance refreshes, only the access token and the lease matter (one call on SSM). */
+  async readWaiting(): Promise<Waiting> {
+    const { ACCESS_TOKEN, LOCK } = this.names;
+    const got = await this.#reading([ACCESS_TOKEN, LOCK]);
+    const lock = got.get(LOCK)?.value;
+    return { access: this.#access(got.get(ACCESS_TOKEN)?.value), lease: lock ? parseLease(lock) : undefined };
   }
 
   /**
