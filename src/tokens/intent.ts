@@ -41,16 +41,17 @@ export function parseIntent(note: string | undefined): SpendIntent | undefined {
  *   refresh token is still the one it names, inside the leeway: refresh with it now, whatever the
  *   stored access token says. The token may be spent at Atlassian; reusing it inside the leeway
  *   continues the family, waiting past the leeway would revoke it.
- * - `stale`: the same, but too late to finish inside the leeway. It is NOT finished at once: the
- *   family is refreshed when it is next due, as if there were no intent. Either the spend never
- *   reached Atlassian (the stored token is unspent and nothing is urgent: an ordinary refresh
- *   works whenever it comes), or Atlassian rotated it more than ten minutes ago. Then the holder
- *   is dead (the new token died with it: the family is lost whatever anyone does, and the next
- *   refresh says so with `rejected`) or alive, holding the only copy through a store outage and
- *   writing it back as soon as the store answers (its fenced write lands if nobody took the lease).
- *   A re-spend now would revoke the family in the one case where it can still be saved and gains
- *   nothing in the others; waiting until the access token is due gives that holder the most time.
- *   The finding is logged and shown by /_health.
+ * - `stale`: the same, but too late to finish inside the leeway. It is NOT re-spent at once: the
+ *   family is refreshed when next due (or on Jira's 401), as if there were no intent. Either the
+ *   spend never reached Atlassian (the stored token is unspent: nothing is urgent, the next due
+ *   refresh works), or Atlassian rotated it more than ten minutes ago. Then the holder is dead
+ *   (the new token died with it: the family is lost whatever anyone does, and the next refresh
+ *   says so with `rejected`) or alive, holding the only copy through a store outage, and writing
+ *   it back as soon as the store answers (its fenced write lands if nobody took the lease). A
+ *   re-spend now would revoke the family in that one case where it can still be saved, and gains
+ *   nothing in the others; waiting lets a living holder land its token until the stored access
+ *   token is due (most of an hour after a 401-driven refresh, none after a time-based one).
+ *   The finding is logged and reported by /_health.
  * - undefined: nothing to do (no intent, a live holder, or the store moved on: the spend landed).
  *
  * `budgetMs` is what one token call plus the write-back may take: an intent is finished only if

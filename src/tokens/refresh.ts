@@ -264,7 +264,8 @@ export class Refresher {
   async #extend(): Promise<boolean> {
     const until = this.d.now() + this.#ttl;
     const ok = await this.d.tokens.store.extendLock(this.d.tokens.names.LOCK, this.d.owner, this.#ttl);
-    if (ok) this.#leaseUntil = until;
+    // Lost (expired or taken over): no further attempt may start on this lease.
+    this.#leaseUntil = ok ? until : 0;
     return ok;
   }
 

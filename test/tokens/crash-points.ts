@@ -12,8 +12,8 @@ import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind, type W
  * Lambda handler, every 5 minutes) and with traffic on another instance too.
  */
 
-type Step = 'after the intent' | 'after Atlassian rotated' | 'during the write-back';
-type Trigger = 'time-based' | '401-driven';
+export type Step = 'after the intent' | 'after Atlassian rotated' | 'during the write-back';
+export type Trigger = 'time-based' | '401-driven';
 const STEPS: Step[] = ['after the intent', 'after Atlassian rotated', 'during the write-back'];
 const TRIGGERS: Trigger[] = ['time-based', '401-driven'];
 
@@ -22,7 +22,7 @@ const TRIGGERS: Trigger[] = ['time-based', '401-driven'];
  * request comes over HTTP (`serve`) or as a Function URL event through the Lambda handler (an
  * environment frozen mid-refresh is, to the others, the same as a dead one).
  */
-async function crashAt(
+export async function crashAt(
   w: World,
   step: Step,
   trigger: Trigger,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lambdaHandler } from '../../src/adapters/lambda';
 import { functionUrlEvent, lambdaContext } from '../functions/events';
 import { CuttableStore } from '../helpers/interleave';
+import { crashAt } from './crash-points';
 import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind } from './interleavings';
 
 /**
@@ -99,6 +100,20 @@ export function describeSpendFaults(kind: StoreKind): void {
       expect((await w.scheduledRun()).refreshed).toBe(false);
       expect(w.sandbox.stats().reuseWithinLeeway).toBe(0);
       await expectFamilyAlive(w);
+    });
+
+    it('an interrupted spend first seen after the leeway is not re-spent at once, and /_health says so', async () => {
+      await crashAt(w, 'after Atlassian rotated', '401-driven');
+      w.clock.advance(11 * MIN); // nothing read the store: no request due, no schedule
+      const calls = tokenCalls(w);
+      const i = await w.instance();
+      const res = await w.get(i, '/_health');
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { problems: string[]; tokens: { unfinishedSpend?: unknown } };
+      expect(body.tokens.unfinishedSpend).toBeDefined();
+      expect(body.problems.join('\n')).toMatch(/too late to finish inside Atlassian's 10-minute leeway/);
+      expect((await w.scheduledRun()).refreshed).toBe(false);
+      expect(tokenCalls(w)).toBe(calls);
     });
 
     it('on Lambda, no token call starts without the invocation time to finish it', async () => {
