@@ -29,21 +29,26 @@ export class ExecutionRole extends Construct {
     });
     const ssm = (s: string) => secrets.ssmArn(s);
     const sm = (s: string) => secrets.smArn(s);
-    const lockArns = (arn: (s: string) => string) => [arn(LOCK), arn(`${LOCK}.takeover-*`)];
+    // Every conditional change of an SSM parameter first creates, reads and deletes a marker
+    // `<name>.next-<state>-<level>` beside it (src/stores/aws-ssm.ts).
+    const markers = [...WRITTEN, LOCK].map((s) => ssm(`${s}.next-*`));
     const ssmPolicy = new DataAwsIamPolicyDocument(this, 'ssm_access', {
       statement: [
         {
           sid: 'ReadSecrets',
           actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-          // The lock's takeover markers are `<lock>.takeover-<id>-<n>` (see src/stores/aws-ssm.ts).
-          resources: [...ALL_SECRETS.filter((s) => s !== LOCK).map(ssm), ...lockArns(ssm)],
+          resources: [...ALL_SECRETS.map(ssm), ...markers],
         },
         {
           sid: 'WriteRotatingAndLock',
           actions: ['ssm:PutParameter'],
-          resources: [...WRITTEN.map(ssm), ...lockArns(ssm)],
+          resources: [...WRITTEN.map(ssm), ssm(LOCK), ...markers],
         },
-        { sid: 'ReleaseLock', actions: ['ssm:DeleteParameter'], resources: lockArns(ssm) },
+        {
+          sid: 'ReleaseLockAndMarkers',
+          actions: ['ssm:DeleteParameter'],
+          resources: [ssm(LOCK), ...markers],
+        },
         keyStatement(
           ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
           secrets.keyArn,

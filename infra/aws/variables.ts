@@ -29,7 +29,8 @@ export function awsVariables(scope: Construct) {
     }),
     refreshSchedule: variable(scope, 'aws_refresh_schedule', {
       type: 'string',
-      default: 'rate(1 day)',
+      // Often enough to finish a refresh interrupted mid-spend inside Atlassian's 10-minute leeway.
+      default: 'rate(5 minutes)',
       description:
         'EventBridge Scheduler expression (UTC) of the scheduled refresh: rate(...) or cron(...), at least daily.',
       validation: (v) => [

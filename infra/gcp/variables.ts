@@ -28,7 +28,8 @@ export function gcpVariables(scope: Construct) {
     }),
     refreshSchedule: variable(scope, 'gcp_refresh_schedule', {
       type: 'string',
-      default: '17 */6 * * *',
+      // Often enough to finish a refresh interrupted mid-spend inside Atlassian's 10-minute leeway.
+      default: '*/5 * * * *',
       description:
         'Cloud Scheduler unix-cron line (UTC) of the scheduled refresh; at least every 12 hours, so the missing-report alert (at most 23.5 h) stays quiet.',
       validation: (v) => [

@@ -203,16 +203,26 @@ export class GcpSecretManagerStore implements SecretStore {
     } catch (err) {
       if (err instanceof StoreError) throw err;
       const code = statusOf(err);
-      if (code === Status.NOT_FOUND) return this.getLease(name);
+      if (code === Status.NOT_FOUND) return this.getLease(name, true);
       // The newest version was disabled or destroyed (by an operator): the newest enabled one counts.
       if (code === Status.FAILED_PRECONDITION) return this.getEnabled(name);
       throw this.failure(err, 'secretmanager.versions.access', name);
     }
   }
 
-  /** A lock's lease as a value, its version the secret's etag; undefined when the lock is free (or not a lock). */
-  private async getLease(name: string): Promise<StoredValue | undefined> {
-    const secret = await this.getSecret(name);
+  /**
+   * A lock's lease as a value, its version the secret's etag; undefined when the lock is free (or
+   * not a lock). `probing`: the name is only suspected of being a lock, and the service account
+   * need not be allowed `secrets.get` on it (the proxy's other secrets): a refusal means missing.
+   */
+  private async getLease(name: string, probing = false): Promise<StoredValue | undefined> {
+    let secret: Secret | undefined;
+    try {
+      secret = await this.getSecret(name);
+    } catch (err) {
+      if (probing && err instanceof StoreError && err.kind === 'access_denied') return undefined;
+      throw err;
+    }
     const lease = leaseIn(secret?.annotations ?? {});
     if (!lease) return undefined;
     this.locks.add(name);

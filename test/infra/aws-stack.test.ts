@@ -148,7 +148,10 @@ describe('AWS stack: secrets', () => {
 describe('AWS stack: IAM', () => {
   it('grants the execution role exactly its own SSM parameters', () => {
     const s = statements(tf, 'ssm_access');
-    const lock = [ssmArn('LOCK'), ssmArn('LOCK.takeover-*')];
+    // The markers of SSM's conditional changes (src/stores/aws-ssm.ts) beside each written parameter.
+    const markers = ['REFRESH_TOKEN', 'ACCESS_TOKEN', 'REFRESH_OUTCOME', 'LOCK'].map((n) =>
+      ssmArn(`${n}.next-*`),
+    );
     expect(s.ReadSecrets?.actions).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
     expect(s.ReadSecrets?.resources).toEqual([
       ...[
@@ -158,19 +161,21 @@ describe('AWS stack: IAM', () => {
         'ACCESS_TOKEN',
         'TOKEN_FAMILY',
         'SALT',
+        'LOCK',
         'REFRESH_OUTCOME',
       ].map(ssmArn),
-      ...lock,
+      ...markers,
     ]);
     expect(s.WriteRotatingAndLock?.actions).toEqual(['ssm:PutParameter']);
     expect(s.WriteRotatingAndLock?.resources).toEqual([
       ssmArn('REFRESH_TOKEN'),
       ssmArn('ACCESS_TOKEN'),
       ssmArn('REFRESH_OUTCOME'),
-      ...lock,
+      ssmArn('LOCK'),
+      ...markers,
     ]);
-    expect(s.ReleaseLock?.actions).toEqual(['ssm:DeleteParameter']);
-    expect(s.ReleaseLock?.resources).toEqual(lock);
+    expect(s.ReleaseLockAndMarkers?.actions).toEqual(['ssm:DeleteParameter']);
+    expect(s.ReleaseLockAndMarkers?.resources).toEqual([ssmArn('LOCK'), ...markers]);
     expect(s.UseSecretsKey).toMatchObject({
       actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
       resources: ['${data.aws_kms_key.secrets_key.arn}'],
@@ -300,7 +305,7 @@ describe('AWS stack: schedule, alarms, dashboard, outputs', () => {
   it('invokes the refresh path on schedule, with a role that may invoke only this function, and a DLQ', () => {
     const schedule = tf.resource.aws_scheduler_schedule.refresh;
     expect(schedule.schedule_expression).toBe('${var.aws_refresh_schedule}');
-    expect(tf.variable.aws_refresh_schedule.default).toBe('rate(1 day)');
+    expect(tf.variable.aws_refresh_schedule.default).toBe('rate(5 minutes)');
     expect(schedule.target).toMatchObject({
       arn: FN_ARN,
       role_arn: '${aws_iam_role.scheduler_role.arn}',

@@ -150,7 +150,7 @@ describe('GCP stack: function', () => {
       },
     });
     expect(job.schedule).toBe('${var.gcp_refresh_schedule}');
-    expect(tf.variable.gcp_refresh_schedule.default).toBe('17 */6 * * *');
+    expect(tf.variable.gcp_refresh_schedule.default).toBe('*/5 * * * *');
   });
 });
 

@@ -153,27 +153,59 @@ describe('aws-secrets-manager: writes', () => {
 });
 
 describe('aws-secrets-manager: lock', () => {
-  it('creates the lock secret, releases it to {}, and takes it again by compare-and-swap', async () => {
+  it('creates the lock secret, releases it onto its one FREE version, and takes it again by compare-and-swap', async () => {
     const store = fresh({ kmsKeyId: 'alias/jtp-tokens' });
     expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
     expect(JSON.parse(fixture.server.current('T_LOCK')?.value ?? '')).toMatchObject({ owner: 'me' });
     await store.unlock('T_LOCK', 'me');
-    expect(fixture.server.current('T_LOCK')?.value).toBe('{}');
+    expect(fixture.server.current('T_LOCK')).toMatchObject({
+      value: '{}',
+      id: 'jtp-lock-free-000000000000000000',
+    });
+    expect((await store.read(['T_LOCK'])).has('T_LOCK')).toBe(false);
     fixture.server.clearRecords();
     expect(await store.tryLock('T_LOCK', 'you', 30_000)).toBe(true);
     expect(fixture.server.calls).toEqual(['GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']);
+    fixture.server.clearRecords();
+    await store.unlock('T_LOCK', 'you');
+    // Once the FREE version exists, a release is one read and one label move.
+    expect(fixture.server.calls).toEqual(['GetSecretValue', 'UpdateSecretVersionStage']);
+  });
+
+  it('spends one version per take and per extension, none per release or per refused contender', async () => {
+    const store = fresh();
+    const rival = fixture.track(new SecretsManagerStore());
+    const versions = () => fixture.server.secrets.get('T_LOCK')?.versions.size ?? 0;
+    expect(await store.tryLock('T_LOCK', 'me', 30_000)).toBe(true);
+    expect(versions()).toBe(1);
+    for (let i = 0; i < 5; i++) expect(await rival.tryLock('T_LOCK', 'rival', 30_000)).toBe(false);
+    expect(await rival.extendLock('T_LOCK', 'rival', 30_000)).toBe(false);
+    expect(versions()).toBe(1);
+    expect(await store.extendLock('T_LOCK', 'me', 30_000, 'intent')).toBe(true);
+    expect(versions()).toBe(2);
+    await store.unlock('T_LOCK', 'me');
+    await rival.unlock('T_LOCK', 'rival');
+    // The FREE version, made once.
+    expect(versions()).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      expect(await rival.tryLock('T_LOCK', 'rival', 30_000)).toBe(true);
+      await rival.unlock('T_LOCK', 'rival');
+    }
+    expect(versions()).toBe(6);
   });
 
   it('takes a lock secret seeded without a value or with a placeholder; one contender wins', async () => {
     for (const seed of [undefined, 'TODO: fill me']) {
-      const store = fresh();
+      fresh();
       fixture.server.seed('T_LOCK', seed);
-      const wins = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.tryLock('T_LOCK', o, 30_000)));
+      const owners = ['a', 'b', 'c', 'd'];
+      const wins = await Promise.all(
+        owners.map((o) => fixture.track(new SecretsManagerStore()).tryLock('T_LOCK', o, 30_000)),
+      );
       expect(wins.filter(Boolean)).toHaveLength(1);
       expect(JSON.parse(fixture.server.current('T_LOCK')?.value ?? '').owner).toBe(
-        ['a', 'b', 'c', 'd'][wins.indexOf(true)],
+        owners[wins.indexOf(true)],
       );
-      await store.close();
     }
   });
 });

@@ -112,6 +112,13 @@ describe('gcp-secret-manager: reads', () => {
     );
   });
 
+  it('a secret without versions that the proxy may not `secrets.get` reads as missing', async () => {
+    server.seed('T_CLIENT_SECRET');
+    server.deny('getSecret', 'T_CLIENT_SECRET');
+    expect((await newStore().read(['T_CLIENT_SECRET'])).size).toBe(0);
+    expect(rpcs()).toEqual(['accessSecretVersion', 'getSecret']);
+  });
+
   it('a lock it was not told of is found by its failed access, then read with one get', async () => {
     const store = newStore();
     expect(await newStore().tryLock('T_LOCK', 'holder', 60_000)).toBe(true);
