@@ -43,13 +43,16 @@ import type { AccessToken } from './values';
  *   Dies after the REFRESH_TOKEN write: the stored version moved, the intent no longer applies;
  *   the stored access token is the old one, so the next due or 401-driven refresh spends the new,
  *   unspent refresh token as usual.
- * RELEASE  the outcome is recorded (compare-and-swap, never back in time) while the lease is still
- *   held, so the next holder reads it; then unlock. Dies here: the lease expires by itself; its
- *   intent names a version the store no longer holds, so nobody acts on it.
+ * RELEASE  unlock, and the outcome recorded (compare-and-swap, never back in time): a failure's
+ *   before the unlock, so the next holder reads it (and holds off: refresh-gate.ts, pacing.ts); a
+ *   success's after it, so the lease is held no longer than the spend needs. Dies here: the lease
+ *   expires by itself; its intent names a version the store no longer holds, so nobody acts on it.
  */
 
-/** The longest a store write of the result may take (the store client's own retries included). */
-export const WRITE_BUDGET_MS = 10_000;
+/** The longest the write-back may take (the store client's own retries included). */
+export const WRITE_BUDGET_MS = 5_000;
+/** What a fresh lease allows beyond one spend: the double-check read before it. */
+const LEASE_SLACK_MS = 5_000;
 
 export interface RefresherDeps {
   tokens: TokenStore;
@@ -85,7 +88,7 @@ export interface SpendRequest {
    * spend; throws the caller's error when no refresh may happen (refresh-gate.ts).
    */
   recheck: (state: StoreState, attemptAt: number) => AccessToken | undefined;
-  /** Records the spend's outcome, still under the lease: the next holder reads it. */
+  /** Records the spend's outcome (a failure's still under the lease: the next holder reads it). */
   conclude: (r: {
     grant?: TokenGrant;
     error?: unknown;
@@ -131,8 +134,9 @@ export class Refresher {
   }
 
   get #ttl(): number {
-    // A fresh lease always covers one call and its write-back, whatever LOCK_TTL_SECONDS says.
-    return Math.max(this.d.lockTtlMs, this.budgetMs);
+    // A fresh lease covers the double-check and one call with its write-back, whatever
+    // LOCK_TTL_SECONDS says, so the first attempt needs no extension.
+    return Math.max(this.d.lockTtlMs, this.budgetMs + LEASE_SLACK_MS);
   }
 
   get #fence(): Fence {
@@ -149,8 +153,9 @@ export class Refresher {
       owner,
     };
     let polled = false;
+    let success: Parameters<SpendRequest['conclude']>[0] | undefined;
     // LEASE + INTENT: one store call takes the lease and records what is about to be spent.
-    return withFleetLock<SpendResult>(
+    const result = await withFleetLock<SpendResult>(
       tokens.store,
       LOCK,
       {
@@ -198,8 +203,7 @@ export class Refresher {
           const access = accessOf(grant, now());
           // PERSIST, then RELEASE (below, by withFleetLock unless the token is held).
           const stored = await this.#persist(grant, state, access, intent);
-          if (this.#held) lock.keep();
-          await req.conclude({ grant, state, attemptAt, version: stored });
+          success = { grant, state, attemptAt, version: stored };
           return { kind: 'refreshed', access, grant, waitedMs: lock.waitedMs };
         } catch (err) {
           if (this.#held) {
@@ -221,6 +225,8 @@ export class Refresher {
       // The lock's own store calls fail as the store's errors.
       throw err instanceof StoreError ? storeUnavailable(err) : err;
     });
+    if (success) await req.conclude(success);
+    return result;
   }
 
   /** A held token is written (and the lease released) before anything else uses the store. */
