@@ -328,7 +328,9 @@ export class TokenLifecycle {
       if (!orphan && stored && stored.token !== rejected && this.#fresh(stored)) return this.#use(stored);
       // Nothing to refresh with: say so without taking (or creating) the fleet lock.
       if (!state.client || !state.refresh) throw notConfigured(state);
-      this.#mayRefresh(state, rejected, mayRefresh);
+      // An orphaned intent is finished whatever held this caller's refresh back (a dead family still stops it).
+      if (orphan) this.#mayRefresh(state, undefined, true);
+      else this.#mayRefresh(state, rejected, mayRefresh);
       const paced = this.#paced(state, rejected, orphan);
       if (paced) return paced;
       return await this.#refresh(state, rejected, orphan);
