@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { type BuiltBundle, buildAll, bundleOptions, ROOT } from '../scripts/build';
+import { startFirstAnswerWorld } from './first-answer';
 
 /**
  * Each built bundle's zip size and cold import, beside its floor: an esbuild bundle of its store's
@@ -15,6 +16,10 @@ import { type BuiltBundle, buildAll, bundleOptions, ROOT } from '../scripts/buil
  * then built the store client), so it counts what the split build defers, too. The GCP probe loads
  * the Functions Framework first: on Cloud Run the framework is up before it imports the function.
  * The environment is a deployment's, with the store on a closed loopback port: no network.
+ *
+ * Beside them, the first answer of a cold function (bench/first-answer.ts): import, store reads
+ * and one forwarded GET, against the store's loopback protocol server and the sandbox, beside its
+ * own floor (the store's client alone, one read of the access token, one forward).
  */
 
 const RUNS = 21;
@@ -61,6 +66,12 @@ const FLOORS: Record<BuiltBundle['name'], PerFloor<string>> = {
   },
 };
 
+/** The first answer's floors: the store's client alone, one read of the access token, one forward. */
+const FIRST_ANSWER_FLOOR: Record<BuiltBundle['name'], string> = {
+  'aws-lambda': 'bench/floors/ssm-first-answer.ts',
+  'gcp-function': 'bench/floors/secret-manager-first-answer.ts',
+};
+
 // argv: the module, then anything to have loaded before the clock starts, then what to await after.
 const PROBE = `
 const [entry, before, after] = process.argv.slice(1);
@@ -99,6 +110,11 @@ export interface BundleFigures {
   coldImportMs: number;
   /** Each floor's median cold import. */
   floorMs: PerFloor<number>;
+  /** The cold first answer (import, store reads, one forwarded GET) and its floor's, medians. */
+  firstAnswerMs: number;
+  firstAnswerFloorMs: number;
+  /** Median of each round's first answer over its floor's. */
+  firstAnswerRatio: number;
   /**
    * Median of each round's own ratio to a floor: a round's runs follow each other on the same
    * machine, while the machine's speed drifts between rounds.
@@ -109,6 +125,7 @@ export interface BundleFigures {
 export async function benchBundles(): Promise<BundleFigures[]> {
   const built = await buildAll();
   const floorDir = await mkdtemp(join(tmpdir(), 'jtp-floor-'));
+  const world = await startFirstAnswerWorld();
   try {
     const out: BundleFigures[] = [];
     for (const bundle of built) {
@@ -134,10 +151,28 @@ export async function benchBundles(): Promise<BundleFigures[]> {
         Object.fromEntries([...theirs].map(([name, ms]) => [name, f(ms)])) as PerFloor<number>;
       const floorMs = per(median);
       const ratio = per((ms) => median(ours.map((o, i) => o / (ms[i] as number))));
-      out.push({ name: bundle.name, zipBytes: bundle.zipBytes, coldImportMs: median(ours), floorMs, ratio });
+      const firstDir = join(floorDir, `${bundle.name}-first-answer`);
+      await build(bundleOptions(join(ROOT, FIRST_ANSWER_FLOOR[bundle.name]), firstDir, []));
+      const firstFloorUrl = pathToFileURL(join(firstDir, 'index.mjs')).href;
+      const first = { ours: [] as number[], floor: [] as number[] };
+      for (let i = 0; i < RUNS; i++) {
+        first.ours.push(await world.firstAnswerMs(bundle.name, url('index.mjs')));
+        first.floor.push(await world.firstAnswerMs(bundle.name, firstFloorUrl));
+      }
+      out.push({
+        name: bundle.name,
+        zipBytes: bundle.zipBytes,
+        coldImportMs: median(ours),
+        floorMs,
+        ratio,
+        firstAnswerMs: median(first.ours),
+        firstAnswerFloorMs: median(first.floor),
+        firstAnswerRatio: median(first.ours.map((o, i) => o / (first.floor[i] as number))),
+      });
     }
     return out;
   } finally {
+    await world.close();
     await rm(floorDir, { recursive: true, force: true });
   }
 }

@@ -146,6 +146,9 @@ async function main() {
         add(s, 'cold import (median)', b.coldImportMs, 'ms');
         add(s, 'cold import / client alone', b.ratio.client, 'ratio', `<= ${IMPORT_GOAL[b.name]}`);
         add(s, 'cold import / (client + first read)', b.ratio.clientAndRead, 'ratio');
+        add(s, 'floor: client, one token read, one forward (median)', b.firstAnswerFloorMs, 'ms');
+        add(s, 'cold first answer: import, store reads, one forward (median)', b.firstAnswerMs, 'ms');
+        add(s, 'cold first answer / its floor', b.firstAnswerRatio, 'ratio', '<= 1.15');
       }
     });
   if (wanted('transform'))

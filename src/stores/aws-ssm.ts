@@ -191,7 +191,7 @@ export class SsmStore implements SecretStore {
    * someone else holds it (or holders died at every level). `change` gets the time the right was
    * asked for: it must not act once ACT_WITHIN_MS have passed. The markers (ours, and those of
    * lower levels, whose holders are dead) are deleted afterwards; one left behind by a failed
-   * delete names a state that no longer exists and blocks nothing.
+   * delete names a state that no longer exists (or expires like a dead holder's).
    */
   private async withRight<T>(
     name: string,
@@ -199,21 +199,26 @@ export class SsmStore implements SecretStore {
     owner: string,
     change: (started: number) => Promise<T>,
   ): Promise<T | undefined> {
-    const markers: string[] = [];
-    for (let level = 1; level <= RIGHT_LEVELS; level++) {
+    const markers = new Set<string>();
+    let released = 0;
+    for (let level = 1; level <= RIGHT_LEVELS; ) {
       const marker = `${wireName(name)}.next-${state}-${level}`;
-      markers.push(marker);
+      markers.add(marker);
       const started = this.now();
       if (await this.create(marker, serializeLease(newLease(owner, RIGHT_TTL_MS, started)))) {
         try {
           return await change(started);
         } finally {
-          await Promise.all(markers.map((m) => this.remove(m).catch(() => undefined)));
+          await Promise.all([...markers].map((m) => this.remove(m).catch(() => undefined)));
         }
       }
       const other = (await this.get([marker])).get(marker);
-      // Gone: its holder has finished, so the state it guarded is gone. Live: someone holds it now.
-      if (!other || isLive(parseLease(other.value), this.now())) return undefined;
+      // Live: someone holds the right now.
+      if (other && isLive(parseLease(other.value), this.now())) return undefined;
+      // Past its TTL: its holder died, and the next level grants the right.
+      if (other) level++;
+      // Gone: its holder is done (if it changed the state, our own re-read will see it); ask again.
+      else if (++released > RIGHT_LEVELS) return undefined;
     }
     return undefined;
   }

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { SecretsManagerStore } from '../../src/stores/aws-secrets-manager';
+import { parseLease } from '../../src/stores/lease';
 import { accessDenied, serviceUnavailable, throttling } from '../servers/aws-json';
 import { startSecretsManagerServer } from '../servers/secrets-manager-server';
 import { awsStoreFixture } from './aws-fixture';
@@ -257,12 +258,15 @@ describe('aws-secrets-manager: failures', () => {
 });
 
 describe('aws-secrets-manager: calls per read', () => {
-  it('reads the five secrets of a family with one GetSecretValue call per name', async () => {
+  it('reads the five secrets of a family and the lease with one GetSecretValue call per name', async () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
     for (const n of names) await store.write(n, `value-${n}`);
+    expect(await store.tryLock('T_LOCK', 'holder', 30_000, 'intent')).toBe(true);
     fixture.server.clearRecords();
-    expect((await store.read(names)).size).toBe(5);
-    expect(fixture.server.calls).toEqual(Array(5).fill('GetSecretValue'));
+    const got = await store.read([...names, 'T_LOCK']);
+    expect(got.size).toBe(6);
+    expect(parseLease(got.get('T_LOCK')?.value ?? '')?.note).toBe('intent');
+    expect(fixture.server.calls).toEqual(Array(6).fill('GetSecretValue'));
   });
 });

@@ -237,6 +237,25 @@ describe('aws-ssm: compare-and-swap', () => {
     expect(fixture.server.params.get('T_REFRESH_TOKEN')?.value).toBe('rt-1');
   });
 
+  it('a right released just after our create failed is asked for again', async () => {
+    fresh();
+    const client = new SSMClient({});
+    const store = fixture.track(new SsmStore({ client }));
+    const v1 = await store.write('T_REFRESH_TOKEN', 'rt-1');
+    fixture.server.seed('T_REFRESH_TOKEN.next-v1-1', liveClaim('other-writer'));
+    // The other writer finishes (its check failed, say) and deletes its marker as ours is refused.
+    client.middlewareStack.add(
+      (run) => async (args) =>
+        run(args).catch((err: unknown) => {
+          fixture.server.params.delete('T_REFRESH_TOKEN.next-v1-1');
+          throw err;
+        }),
+      { step: 'initialize' },
+    );
+    expect(await store.write('T_REFRESH_TOKEN', 'rt-2', { expectedVersion: v1 })).toBe('2');
+    expect([...fixture.server.params.keys()]).toEqual(['T_REFRESH_TOKEN']);
+  });
+
   it('a writer stalled between its check and its put is overtaken, and then puts nothing', async () => {
     let t = Date.now();
     const now = () => t;
@@ -337,12 +356,15 @@ describe('aws-ssm: failures', () => {
 });
 
 describe('aws-ssm: calls per read', () => {
-  it('reads the five secrets of a family with one GetParameters call', async () => {
+  it('reads the five secrets of a family and the lease with one GetParameters call', async () => {
     const store = fresh();
     const names = ['T_CLIENT_ID', 'T_CLIENT_SECRET', 'T_REFRESH_TOKEN', 'T_ACCESS_TOKEN', 'T_SALT'];
     for (const n of names) await store.write(n, `value-${n}`);
+    expect(await store.tryLock('T_LOCK', 'holder', 30_000, 'intent')).toBe(true);
     fixture.server.clearRecords();
-    expect((await store.read(names)).size).toBe(5);
+    const got = await store.read([...names, 'T_LOCK']);
+    expect(got.size).toBe(6);
+    expect(parseLease(got.get('T_LOCK')?.value ?? '')?.note).toBe('intent');
     expect(fixture.server.calls).toEqual(['GetParameters']);
   });
 });
