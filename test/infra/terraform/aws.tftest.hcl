@@ -65,8 +65,8 @@ run "aws_tfvars_example_as_is" {
 
   # Least privilege.
   assert {
-    condition     = data.aws_iam_policy_document.ssm_access.statement[1].actions == toset(["ssm:PutParameter"]) && length(data.aws_iam_policy_document.ssm_access.statement[1].resources) == 5
-    error_message = "the function may write only REFRESH_TOKEN, ACCESS_TOKEN, REFRESH_OUTCOME and the lock"
+    condition     = data.aws_iam_policy_document.ssm_access.statement[1].actions == toset(["ssm:PutParameter"]) && length(data.aws_iam_policy_document.ssm_access.statement[1].resources) == 8
+    error_message = "the function may write only REFRESH_TOKEN, ACCESS_TOKEN, REFRESH_OUTCOME, the lock and their .next-* markers"
   }
   assert {
     condition     = alltrue([for s in data.aws_iam_policy_document.caller_access.statement : s.resources == toset([aws_lambda_function.function.arn])])
