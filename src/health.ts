@@ -10,7 +10,8 @@ import type { LifecycleState, LifecycleStatus, TokenLifecycle } from './tokens/l
 /**
  * `GET /_health` (and any request with `X-Psoxy-Health-Check`): configuration and token family
  * state, never a secret value; 200 healthy, 503 not, with one line per problem saying what to do.
- * It reads the store (the lifecycle's status), so it shows what any instance recorded.
+ * It reads the store (the lifecycle's status, at most every few seconds per instance), so it
+ * shows what any instance recorded.
  */
 
 export interface HealthDeps {
@@ -33,7 +34,8 @@ const STATE_PROBLEMS: Record<Exclude<LifecycleState, 'ok'>, string> = {
   upstream_rejected:
     "Jira rejects freshly issued access tokens: check the consenting account's access to the site and the app's scopes",
   store_unavailable: 'the secret store is unavailable (see the proxy logs)',
-  refresh_failing: "Atlassian's token endpoint is failing; the proxy retries on the next request",
+  refresh_failing:
+    "Atlassian's token endpoint is failing and no unexpired access token is held; the proxy retries at the pace Atlassian asks for",
 };
 
 export function createHealth(d: HealthDeps): (requestId: string) => Promise<Response> {
@@ -83,5 +85,11 @@ function problemsOf(jiraCloudId: string | undefined, authUrl: string, status: Li
   if (issuer) problems.push(issuer);
   if (status.state !== 'ok' && !(issuer && status.state === 'not_configured'))
     problems.push(STATE_PROBLEMS[status.state]);
+  if (status.unfinishedSpend)
+    problems.push(
+      `a refresh interrupted at ${status.unfinishedSpend.since} was found too late to finish inside ` +
+        "Atlassian's 10-minute leeway: the family is refreshed when next due; if Atlassian rejects it, " +
+        `run ${BOOTSTRAP}`,
+    );
   return problems;
 }

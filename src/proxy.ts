@@ -75,6 +75,15 @@ export function createProxy({ apiUrl, upstream, tokens, quota, loadSalt }: Proxy
         if (again) return again;
         throw await tokens.rejectedAgain(token.token);
       }
+    } else if (res.status === 403 || res.status === 404) {
+      // Atlassian may answer a token another instance's refresh revoked with 403/404: one look at
+      // the store (once per token), one retry with the token stored there.
+      const newer = await tokens.replacedElsewhere(token.token);
+      if (newer) {
+        res.body.resume();
+        token = newer;
+        res = await send(token.token);
+      }
     }
     tokens.accepted(token.token);
     res.headers['x-request-id'] = requestId;

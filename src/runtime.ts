@@ -59,17 +59,20 @@ export interface RuntimeParts {
   /** Compiled rules; undefined when JIRA_CLOUD_ID is not configured. */
   rules: Rules | undefined;
   now?: () => number;
+  /** Tests shorten the token call's timeout and the unfinished-spend timer instead of waiting them out. */
+  tokenTimings?: { callTimeoutMs?: number; finishAfterMs?: number };
 }
 
 /** The app over an opened store and compiled rules (tests and benchmarks build those themselves). */
-export function buildRuntime({ config, store, rules, now }: RuntimeParts): Runtime {
+export function buildRuntime({ config, store, rules, now, tokenTimings }: RuntimeParts): Runtime {
   const names = secretNames(config.secretPrefix);
   const tokens = new TokenLifecycle({
     store,
     names,
-    client: new TokenClient(config.authUrl),
+    client: new TokenClient(config.authUrl, tokenTimings?.callTimeoutMs),
     refreshMarginSeconds: config.refreshMarginSeconds,
     lockTtlMs: config.lockTtlMs,
+    finishAfterMs: tokenTimings?.finishAfterMs,
     now,
   });
   const upstream = new Upstream(config.upstreamTimeoutMs, config.maxResponseBytes);

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { ProxyCall, Reply } from '../call';
 import { errorResponse, ProxyError } from '../errors';
 import { logger, withLogFields } from '../log';
+import { withInvocationTime } from '../tokens/invocation';
 import type { RefreshReport } from '../tokens/lifecycle';
 import type { AppStart } from './cold-start';
 import { type EventProcessor, type HttpEvent, type HttpResult, processorFor } from './lambda-events';
@@ -66,9 +67,15 @@ export function lambdaHandler(app: AppStart) {
     );
   }
 
-  // Every line an invocation logs names it, as Lambda's own START/REPORT lines do.
+  // Every line an invocation logs names it, as Lambda's own START/REPORT lines do; a refresh
+  // starts no token call the invocation's remaining time cannot finish (src/tokens/invocation.ts).
   const invoke = (event: unknown, context: Context) =>
-    withLogFields({ function_request_id: context.awsRequestId }, () => route(event, context));
+    withLogFields({ function_request_id: context.awsRequestId }, () =>
+      withInvocationTime(
+        () => context.getRemainingTimeInMillis(),
+        () => route(event, context),
+      ),
+    );
 
   /**
    * middy ends a handler shortly before Lambda's own timeout; an HTTP caller then gets the

@@ -41,7 +41,8 @@ export class TokenClient {
   readonly #endpoint: string;
   constructor(
     readonly authUrl: string,
-    private readonly timeoutMs = 10_000,
+    /** One call's bound: a spend starts only when the lease and the invocation outlast it. */
+    readonly timeoutMs = 10_000,
   ) {
     this.#endpoint = `${authUrl}/oauth/token`;
   }

@@ -7,20 +7,27 @@ import type { SecretStore } from '../stores/store';
 /**
  * The fleet lock around a refresh or a bootstrap: one holder across every instance and the CLI,
  * on the store's own lock (`LOCK`), released in `finally` unless the work keeps it. Its TTL
- * (LOCK_TTL_SECONDS) is what frees the lock of a holder that died; it stays far below
- * Atlassian's 10-minute reuse leeway (docs/ARCHITECTURE.md, "Why a crash cannot lose the family").
+ * (LOCK_TTL_SECONDS) is what frees the lock of a holder that died; a refresher's lease carries
+ * its spend intent as the note (src/tokens/refresh.ts, docs/ARCHITECTURE.md "Why a crash cannot
+ * lose the family").
  */
 
 export interface FleetLockOptions<T> {
   ttlMs: number;
+  /** The lease's note, written with each take itself (a refresher's spend intent, as it stands then). */
+  note?: () => string;
   /** How long to wait for another holder before `busy()` is thrown. */
   waitMs: number;
   pollMs?: number;
-  /** Who holds it: the same owner re-taking its own lock extends the TTL. */
+  /** Who holds it: the same owner re-taking its own live lock extends it. */
   owner?: string;
   now?: () => number;
-  /** Asked after each refused attempt: a value ends the wait without the lock (the holder's result). */
-  meanwhile?: () => Promise<T | undefined>;
+  /**
+   * Asked after each refused attempt, then every `pollMs`: `result` ends the wait without the lock
+   * (the holder's result); `held` says the holder's lease is still live, so the next round only
+   * looks again instead of trying to take it (on Secrets Manager every take is a secret version).
+   */
+  meanwhile?: () => Promise<{ result: T } | { held: boolean }>;
   busy: () => Error;
 }
 
@@ -46,11 +53,15 @@ export async function withFleetLock<T>(
   const owner = o.owner ?? lockOwner('proxy');
   const now = o.now ?? Date.now;
   const started = now();
-  while (!(await store.tryLock(name, owner, o.ttlMs))) {
-    const meanwhile = await o.meanwhile?.();
-    if (meanwhile !== undefined) return meanwhile;
-    if (now() - started >= o.waitMs) throw o.busy();
-    await sleep(o.pollMs ?? 200);
+  while (!(await store.tryLock(name, owner, o.ttlMs, o.note?.()))) {
+    // Look (reads only) until the holder is done or its lease is gone; only then try again.
+    for (;;) {
+      const seen = await o.meanwhile?.();
+      if (seen && 'result' in seen) return seen.result;
+      if (now() - started >= o.waitMs) throw o.busy();
+      await sleep(o.pollMs ?? 200);
+      if (!seen?.held) break;
+    }
   }
   let keep = false;
   try {

@@ -1,4 +1,7 @@
 import type { ProxyError } from '../errors';
+import type { SpendIntent } from './intent';
+import type { RefreshOutcome } from './outcome';
+import { type AccessToken, familyDaysLeft, familyExpiresAt, type TokenFamily } from './values';
 
 /** What the token lifecycle reports: its state (/_health), its status, a scheduled run's report. */
 
@@ -23,6 +26,8 @@ export interface LifecycleStatus {
     | undefined;
   grantedScopes: string[] | undefined;
   pendingWriteBack: boolean;
+  /** A spend intent found too late to finish inside the leeway (intent.ts): the family may be lost. */
+  unfinishedSpend: { since: string; owner: string } | undefined;
 }
 
 export interface RefreshReport {
@@ -44,4 +49,38 @@ export function errorState(err: ProxyError): LifecycleState {
     default:
       return 'refresh_failing';
   }
+}
+
+/** The status /_health shows, from what the lifecycle knows (no I/O). */
+export function statusOf(k: {
+  state: LifecycleState;
+  cached: AccessToken | undefined;
+  outcome: RefreshOutcome | undefined;
+  family: TokenFamily | undefined;
+  scopes: ReadonlySet<string> | undefined;
+  pendingWriteBack: boolean;
+  staleIntent: SpendIntent | undefined;
+  now: number;
+}): LifecycleStatus {
+  const { family: f, outcome: o, staleIntent: i } = k;
+  return {
+    state: k.state,
+    accessTokenExpiresAt: k.cached?.expiresAt,
+    lastRefreshAt: k.cached?.issuedAt,
+    lastRefreshOutcome: o
+      ? { at: new Date(o.at).toISOString(), result: o.result, cause: o.cause }
+      : undefined,
+    family: f
+      ? {
+          bootstrappedAt: f.bootstrappedAt,
+          expiresAt: new Date(familyExpiresAt(f)).toISOString(),
+          daysLeft: familyDaysLeft(f, k.now),
+          cloudId: f.cloudId,
+          authUrl: f.authUrl,
+        }
+      : undefined,
+    grantedScopes: k.scopes ? [...k.scopes] : undefined,
+    pendingWriteBack: k.pendingWriteBack,
+    unfinishedSpend: i ? { since: new Date(i.at).toISOString(), owner: i.owner } : undefined,
+  };
 }

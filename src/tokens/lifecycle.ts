@@ -1,35 +1,45 @@
 import { ProxyError } from '../errors';
-import { metric, registerSecret } from '../log';
+import { logger, metric } from '../log';
 import { METRIC } from '../metric-names';
 import type { SecretNames } from '../secrets';
 import type { SecretStore } from '../stores/store';
-import { type TokenClient, TokenEndpointError } from './atlassian';
-import { callTokenEndpoint } from './endpoint';
+import { type TokenClient, TokenEndpointError, type TokenGrant } from './atlassian';
 import { assertFamilyIssuer } from './family-issuer';
-import { lockOwner, releaseFleetLock, withFleetLock } from './fleet-lock';
-import { errorState, type LifecycleState, type LifecycleStatus, type RefreshReport } from './lifecycle-state';
-import { lockBusy, notConfigured, upstreamRejected } from './problems';
+import { lockOwner } from './fleet-lock';
+import { intentVerdict, LEEWAY_MS, type SpendIntent } from './intent';
+import { invocationLeftMs } from './invocation';
+import {
+  errorState,
+  type LifecycleState,
+  type LifecycleStatus,
+  type RefreshReport,
+  statusOf,
+} from './lifecycle-state';
+import { Pacing } from './pacing';
+import { endpointUnavailable, notConfigured, upstreamRejected } from './problems';
+import { NoTimeToSpend, Refresher } from './refresh';
 import { RefreshGate } from './refresh-gate';
-import { type StoreState, storeUnavailable, TokenStore } from './token-store';
-import { type AccessToken, familyDaysLeft, familyExpiresAt, type TokenFamily } from './values';
-import { WriteBack } from './write-back';
+import { type StoreState, TokenStore } from './token-store';
+import { type AccessToken, familyDaysLeft, type TokenFamily } from './values';
 
 export type { LifecycleState, LifecycleStatus, RefreshReport } from './lifecycle-state';
 
 /**
- * The token lifecycle: the one owner of access and refresh tokens. Invariants (argued in
+ * The token lifecycle: the one owner of access and refresh tokens, deciding WHEN to refresh; how
+ * one refresh runs, step by step with its crash points, is refresh.ts. Invariants (argued in
  * docs/ARCHITECTURE.md):
  * - a warm request costs no I/O: the access token is cached until the refresh margin;
- * - one refresh per instance at a time (single-flight) and per fleet (the store's lock, with a
+ * - one refresh per instance at a time (single-flight) and per fleet (the store's lease, with a
  *   double-check after taking it, so a second refresher uses the first one's token);
- * - the rotated refresh token is durably stored before the new access token is used (write-back.ts);
- * - a refresh token is re-sent only when it was certainly not spent or well inside the leeway (endpoint.ts);
- * - refreshing stops while it cannot help (refresh-gate.ts), and every instance learns why from
- *   the recorded outcome (outcome.ts) instead of asking Atlassian again.
+ * - a spend intent found in the batch read whose holder is gone is finished at once, inside the
+ *   leeway, whatever the stored access token says (intent.ts);
+ * - refreshing stops while it cannot help (refresh-gate.ts) and is paced while the token endpoint
+ *   fails (pacing.ts); every instance learns both from the recorded outcome (outcome.ts);
+ * - /_health and /_refresh read the store at most every STORE_READ_MS.
  *
- * Longer than the ~300 lines a file here aims for, on purpose: the order of one refresh (cache,
- * store, lock wait, double-check, gate, endpoint, write-back) is the argument of the invariants
- * above and reads best as one sequence; each step's mechanics live in the file it names.
+ * Longer than the ~300 lines a file here aims for, on purpose: when a refresh happens (cache,
+ * batch read, intent, gate, pace, spend, fallback) is the argument of the invariants above and
+ * reads best as one sequence; each step's mechanics live in the file it names.
  */
 
 export interface LifecycleOptions {
@@ -38,23 +48,28 @@ export interface LifecycleOptions {
   client: TokenClient;
   refreshMarginSeconds: number;
   now?: () => number;
-  /** Fleet lock TTL: well under the 10-minute leeway, above the refresh deadline. */
+  /** Fleet lock TTL: well under the 10-minute leeway. A spend's lease covers at least one call and its write. */
   lockTtlMs?: number;
   /** How long a request waits for another instance's refresh before giving up. */
   lockWaitMs?: number;
   pollMs?: number;
-  /** Bounds all retries of one refresh (far inside the leeway). */
+  /** Bounds all retries of one spend (far inside the leeway). */
   refreshDeadlineMs?: number;
+  /** When a spend was left ambiguous, this process finishes it after this long (well within a minute). */
+  finishAfterMs?: number;
 }
 
 const DEFAULT_LIFETIME_MS = 3_600_000;
-/** A token closer than this to expiry is not handed out while another instance refreshes. */
+/** A token closer than this to expiry is not handed out while another instance refreshes or the endpoint fails. */
 const MIN_VALIDITY_MS = 30_000;
+/** /_health and POST /_refresh read the store at most this often per instance. */
+export const STORE_READ_MS = 5_000;
 
 export class TokenLifecycle {
   readonly #o: Required<Omit<LifecycleOptions, 'now'>> & { now: () => number };
   readonly #tokens: TokenStore;
-  readonly #writeBack: WriteBack;
+  readonly #refresher: Refresher;
+  readonly #pacing: Pacing;
   readonly #owner = lockOwner('proxy');
   #cached: AccessToken | undefined;
   #scopes: Set<string> | undefined;
@@ -63,6 +78,14 @@ export class TokenLifecycle {
   #inflight: Promise<AccessToken> | undefined;
   #lastError: LifecycleState | undefined;
   #refreshes = 0;
+  /** When the store was last read (any path): /_health and /_refresh skip reads closer than STORE_READ_MS. */
+  #readAt = Number.NEGATIVE_INFINITY;
+  /** The token a 403/404 made us look for a replacement of (once per token). */
+  #forbiddenChecked: string | undefined;
+  #finisher: NodeJS.Timeout | undefined;
+  /** This process left a spend ambiguous and has not finished it yet. */
+  #unfinished = false;
+  #staleIntent: SpendIntent | undefined;
 
   constructor(opts: LifecycleOptions) {
     const lockTtlMs = opts.lockTtlMs ?? 60_000;
@@ -71,16 +94,27 @@ export class TokenLifecycle {
       now: opts.now ?? Date.now,
       lockWaitMs: opts.lockWaitMs ?? 10_000,
       pollMs: opts.pollMs ?? 200,
-      // A refresh must end well before its lock expires, or a second refresher could start.
-      refreshDeadlineMs: opts.refreshDeadlineMs ?? Math.min(30_000, lockTtlMs / 2),
+      refreshDeadlineMs: opts.refreshDeadlineMs ?? 30_000,
+      finishAfterMs: opts.finishAfterMs ?? 20_000,
       lockTtlMs,
     };
     this.#tokens = new TokenStore(opts.store, opts.names);
     this.#gate = new RefreshGate({ tokens: this.#tokens, now: this.#o.now });
-    this.#writeBack = new WriteBack({
+    this.#pacing = new Pacing(this.#o.now);
+    this.#refresher = new Refresher({
       tokens: this.#tokens,
-      extendLock: () => opts.store.tryLock(opts.names.LOCK, this.#owner, lockTtlMs),
-      releaseLock: () => releaseFleetLock(opts.store, opts.names.LOCK, this.#owner),
+      client: opts.client,
+      owner: this.#owner,
+      now: this.#o.now,
+      lockTtlMs,
+      lockWaitMs: this.#o.lockWaitMs,
+      pollMs: this.#o.pollMs,
+      deadlineMs: this.#o.refreshDeadlineMs,
+      invocationLeftMs,
+      onUnfinished: () => {
+        this.#unfinished = true;
+        this.#finishSoon();
+      },
       onSettled: (access) => {
         if (access) this.#use(access);
       },
@@ -122,6 +156,21 @@ export class TokenLifecycle {
   }
 
   /**
+   * Jira answered 403/404 with `used` while it looks valid: Atlassian answers a revoked token that
+   * way at times, e.g. after another instance's refresh. The store is read once per token; a
+   * different, unexpired token there is returned for one retry, else undefined (Jira's answer stands).
+   */
+  async replacedElsewhere(used: string): Promise<AccessToken | undefined> {
+    if (this.#forbiddenChecked === used) return undefined;
+    this.#forbiddenChecked = used;
+    // A store that fails here leaves Jira's answer standing: the caller is not the one to hear of it.
+    const state = await this.#read().catch(() => undefined);
+    const stored = state?.access;
+    if (!stored || stored.token === used || stored.expiresAt <= this.#o.now()) return undefined;
+    return this.#use(stored);
+  }
+
+  /**
    * The retry with `used` (from `replaceRejected`) was rejected too: the caller's error. If `used`
    * was issued in answer to a rejection moments ago, refreshing again would not help either: no
    * rejection-driven refresh on this instance, and (through the recorded outcome) the fleet, for a while.
@@ -140,11 +189,19 @@ export class TokenLifecycle {
     return this.#cached?.token !== token || this.#cached.expiresAt <= this.#o.now();
   }
 
-  /** The scheduled path: refresh if due, report the family's days left (also when the refresh fails). */
+  /**
+   * The scheduled path (and POST /_refresh): finish an interrupted spend, refresh if due, report the
+   * family's days left (also when the refresh fails). When all is well it reads the store and
+   * nothing else. A read closer than STORE_READ_MS to the last one is skipped while the cache is fresh.
+   */
   async refreshIfDue(): Promise<RefreshReport> {
     const before = this.#refreshes;
     try {
-      const token = await this.#single(() => this.#obtain(undefined, true));
+      const cached = this.#cached;
+      const token =
+        cached && this.#fresh(cached) && this.#o.now() - this.#readAt < STORE_READ_MS
+          ? cached
+          : await this.#single(() => this.#obtain(undefined, true));
       return {
         refreshed: this.#refreshes > before,
         accessTokenExpiresAt: token.expiresAt,
@@ -156,50 +213,50 @@ export class TokenLifecycle {
   }
 
   /**
-   * What /_health reports. It reads the store once (never on the request path): a verdict another
-   * instance recorded, or a newer family a bootstrap stored, shows here at once.
+   * What /_health reports. It reads the store (at most every STORE_READ_MS): a verdict another
+   * instance recorded, or a newer family a bootstrap stored, shows here at once. With no fresh
+   * token cached, or an orphaned intent in the read, it refreshes (paced like any refresh), so the
+   * state is what a request would meet.
    */
   async status(): Promise<LifecycleStatus> {
     let storeDown = false;
-    try {
-      this.#learn(await this.#tokens.read());
-      if (!this.#cached && !this.#gate.blocked) await this.accessToken().catch(() => undefined);
-    } catch {
-      // The next refresh would fail the same way, however good the cached token is.
-      storeDown = true;
+    if (this.#o.now() - this.#readAt >= STORE_READ_MS) {
+      try {
+        const state = await this.#read();
+        const c = this.#cached;
+        // Health is a reader of the store like any other: an orphaned intent it sees is finished now.
+        const act = this.#orphan(state) !== undefined || !c || !this.#fresh(c);
+        if (act && !this.#gate.blocked)
+          await this.#single(() => this.#obtain(undefined, true)).catch(() => undefined);
+      } catch {
+        // The next refresh would fail the same way, however good the cached token is.
+        storeDown = true;
+      }
     }
-    const f = this.#family;
-    const now = this.#o.now();
-    const o = this.#gate.outcome;
-    return {
+    return statusOf({
       state: this.#gate.state() ?? (storeDown ? 'store_unavailable' : this.#state()),
-      accessTokenExpiresAt: this.#cached?.expiresAt,
-      lastRefreshAt: this.#cached?.issuedAt,
-      lastRefreshOutcome: o
-        ? { at: new Date(o.at).toISOString(), result: o.result, cause: o.cause }
-        : undefined,
-      family: f
-        ? {
-            bootstrappedAt: f.bootstrappedAt,
-            expiresAt: new Date(familyExpiresAt(f)).toISOString(),
-            daysLeft: familyDaysLeft(f, now),
-            cloudId: f.cloudId,
-            authUrl: f.authUrl,
-          }
-        : undefined,
-      grantedScopes: this.#scopes ? [...this.#scopes] : undefined,
-      pendingWriteBack: this.#writeBack.pending,
-    };
+      cached: this.#cached,
+      outcome: this.#gate.outcome,
+      family: this.#family,
+      scopes: this.#scopes,
+      pendingWriteBack: this.#refresher.pending,
+      staleIntent: this.#staleIntent,
+      now: this.#o.now(),
+    });
   }
 
-  /** Stops the background write-back loop (process exit, tests). */
+  /** Stops the background timers (process exit, tests). */
   close(): void {
-    this.#writeBack.close();
+    this.#refresher.close();
+    clearTimeout(this.#finisher);
   }
 
+  /** Healthy only while this instance holds a token that has not expired, whatever it cached once. */
   #state(): LifecycleState {
-    if (this.#writeBack.pending) return 'store_unavailable';
-    return this.#cached ? 'ok' : (this.#lastError ?? 'unknown');
+    if (this.#refresher.pending) return 'store_unavailable';
+    const c = this.#cached;
+    if (c && c.expiresAt > this.#o.now()) return 'ok';
+    return this.#lastError ?? (c ? 'refresh_failing' : 'unknown');
   }
 
   #single(work: () => Promise<AccessToken>): Promise<AccessToken> {
@@ -215,13 +272,25 @@ export class TokenLifecycle {
     return t.expiresAt - this.#o.now() > margin;
   }
 
+  /** Still good for a while: served while another instance refreshes or the endpoint is paced. */
+  #usable(t: AccessToken | undefined, rejected: string | undefined): t is AccessToken {
+    return t !== undefined && t.token !== rejected && t.expiresAt - this.#o.now() > MIN_VALIDITY_MS;
+  }
+
   #use(t: AccessToken): AccessToken {
     this.#cached = t;
     this.#lastError = undefined;
     return t;
   }
 
-  /** What a store read teaches: the family and its scopes, and the fleet's verdicts. */
+  async #read(): Promise<StoreState> {
+    const state = await this.#tokens.read();
+    this.#readAt = this.#o.now();
+    this.#learn(state);
+    return state;
+  }
+
+  /** What a store read teaches: the family and its scopes, and the fleet's verdicts and pace. */
   #learn(state: StoreState): void {
     // A new bootstrap brings new scopes; a refresh's answer is newer than the family's record.
     if (state.family && state.family.bootstrappedAt !== this.#family?.bootstrappedAt) {
@@ -231,19 +300,44 @@ export class TokenLifecycle {
     }
     if (state.family) this.#family = state.family;
     this.#gate.learn(state);
+    this.#pacing.learn(state.outcome, state.versions.refreshToken);
+  }
+
+  /** An intent left by a holder that is gone (or by us), still naming the stored refresh token. */
+  #orphan(state: StoreState): SpendIntent | undefined {
+    const found = intentVerdict(state.lease, state.versions.refreshToken, {
+      now: this.#o.now(),
+      self: this.#owner,
+      budgetMs: this.#refresher.budgetMs,
+    });
+    if (found?.kind === 'stale' && this.#staleIntent?.at !== found.intent.at)
+      logger.error('an interrupted refresh was found too late to finish inside the 10-minute leeway', {
+        since: new Date(found.intent.at).toISOString(),
+        owner: found.intent.owner,
+        action:
+          'the family is refreshed when next due; if Atlassian then rejects it, run `npx jira-token-proxy bootstrap`',
+      });
+    this.#staleIntent = found?.kind === 'stale' ? found.intent : undefined;
+    return found?.kind === 'finish' ? found.intent : undefined;
   }
 
   async #obtain(rejected: string | undefined, mayRefresh: boolean): Promise<AccessToken> {
     try {
-      await this.#writeBack.flush();
-      const state = await this.#tokens.read();
-      this.#learn(state);
+      // A held refresh token is the only copy: it lands before anything else reads the store.
+      await this.#refresher.flush();
+      const state = await this.#read();
+      const orphan = this.#orphan(state);
+      if (orphan?.owner !== this.#owner) this.#unfinished = false;
       const stored = state.access;
-      if (stored && stored.token !== rejected && this.#fresh(stored)) return this.#use(stored);
+      if (!orphan && stored && stored.token !== rejected && this.#fresh(stored)) return this.#use(stored);
       // Nothing to refresh with: say so without taking (or creating) the fleet lock.
       if (!state.client || !state.refresh) throw notConfigured(state);
-      this.#mayRefresh(state, rejected, mayRefresh);
-      return await this.#refreshUnderLock(state, rejected);
+      // An orphaned intent is finished whatever held this caller's refresh back (a dead family still stops it).
+      if (orphan) this.#mayRefresh(state, undefined, true);
+      else this.#mayRefresh(state, rejected, mayRefresh);
+      const paced = this.#paced(state, rejected, orphan);
+      if (paced) return paced;
+      return await this.#refresh(state, rejected, orphan);
     } catch (err) {
       if (err instanceof ProxyError) this.#lastError = errorState(err);
       throw err;
@@ -258,115 +352,135 @@ export class TokenLifecycle {
     throw upstreamRejected();
   }
 
-  async #refreshUnderLock(initial: StoreState, rejected: string | undefined): Promise<AccessToken> {
-    const { store, names } = this.#o;
-    const started = this.#o.now();
-    let polled = false;
+  /**
+   * While the token endpoint is paced (pacing.ts): a token that still works, or the contract's 503
+   * with Retry-After; no token call. An orphaned intent honours only Atlassian's Retry-After, and
+   * only while the leeway outlasts it.
+   */
+  #paced(
+    state: StoreState,
+    rejected: string | undefined,
+    orphan: SpendIntent | undefined,
+  ): AccessToken | undefined {
+    const wait = this.#pacing.waitMs(orphan !== undefined);
+    if (wait === 0) return undefined;
+    if (orphan && this.#o.now() + wait + this.#refresher.budgetMs >= orphan.at + LEEWAY_MS) return undefined;
+    if (this.#usable(state.access, rejected)) return this.#use(state.access);
+    if (this.#usable(this.#cached, rejected)) return this.#cached;
+    throw endpointUnavailable('refreshes are paused after failures', wait);
+  }
+
+  async #refresh(
+    state: StoreState,
+    rejected: string | undefined,
+    orphan: SpendIntent | undefined,
+  ): Promise<AccessToken> {
+    // A family is refreshed only at the authorization server that issued it.
+    assertFamilyIssuer(state.family, this.#o.client.authUrl);
+    let refused: ProxyError | undefined;
     try {
-      return await withFleetLock(
-        store,
-        names.LOCK,
-        {
-          ttlMs: this.#o.lockTtlMs,
-          waitMs: this.#o.lockWaitMs,
-          pollMs: this.#o.pollMs,
-          owner: this.#owner,
-          now: this.#o.now,
-          busy: lockBusy,
-          // Another instance is refreshing: a token that still works serves meanwhile.
-          meanwhile: async () => {
-            // Waiting only needs the access token; the full read comes after taking the lock.
-            const stored = polled ? await this.#tokens.readAccessToken() : initial.access;
-            polled = true;
-            // The holder's new token (fresh), or one that still works for a while.
-            const usable =
-              stored &&
-              stored.token !== rejected &&
-              (this.#fresh(stored) || stored.expiresAt - this.#o.now() > MIN_VALIDITY_MS);
-            if (!usable) return undefined;
-            if (this.#o.now() > started) metric(METRIC.lockWaitMs, this.#o.now() - started);
-            return this.#use(stored);
-          },
+      const result = await this.#refresher.run({
+        state,
+        carry: orphan,
+        meanwhile: (seen) => {
+          // Waiting only needs the access token; the full read comes after taking the lease.
+          const stored = seen ? seen.access : state.access;
+          // The holder's new token (fresh), or one that still works for a while.
+          if (
+            !stored ||
+            stored.token === rejected ||
+            !(this.#fresh(stored) || this.#usable(stored, rejected))
+          )
+            return undefined;
+          return this.#use(stored);
         },
-        async (lock) => {
-          if (lock.waitedMs > 0) metric(METRIC.lockWaitMs, lock.waitedMs);
-          // Double-check under the lock: the instance that held it may have refreshed already.
-          const state = await this.#tokens.read();
-          this.#learn(state);
-          const stored = state.access;
-          if (stored && stored.token !== rejected && this.#fresh(stored)) return this.#use(stored);
-          if (!state.client || !state.refresh) throw notConfigured(state);
-          this.#mayRefresh(state, rejected, true);
-          const token = await this.#refresh(state, rejected);
-          // A pending write-back keeps the lock: others must not refresh with the spent token.
-          if (this.#writeBack.pending) lock.keep();
-          return token;
+        recheck: (s) => {
+          this.#readAt = this.#o.now();
+          this.#learn(s);
+          // Finishing an intent spends whatever the access token says, while it still names the stored token.
+          const finishing = orphan !== undefined && orphan.version === s.versions.refreshToken;
+          if (!finishing && s.access && s.access.token !== rejected && this.#fresh(s.access))
+            return this.#use(s.access);
+          if (!s.client || !s.refresh) throw notConfigured(s);
+          this.#mayRefresh(s, rejected, true);
+          return this.#paced(s, rejected, finishing ? orphan : undefined);
         },
-      );
+        conclude: async (r) => {
+          if (r.grant) this.#refreshed(r.grant, r.attemptAt, r.version, rejected);
+          else refused = this.#failed(r.error, r.state, r.attemptAt);
+          await this.#gate.flush();
+        },
+      });
+      if (result.waitedMs > 0) metric(METRIC.lockWaitMs, result.waitedMs);
+      if (result.kind === 'used') return result.access;
+      this.#refreshes++;
+      this.#staleIntent = undefined;
+      this.#unfinished = false;
+      if (result.grant.scopes.length) this.#scopes = new Set(result.grant.scopes);
+      return this.#use(result.access);
     } catch (err) {
-      // The lock's own store calls fail as the store's errors.
-      if (err instanceof ProxyError) throw err;
-      throw storeUnavailable(err);
-    } finally {
-      await this.#gate.flush();
+      if (refused) throw refused;
+      if (!(err instanceof NoTimeToSpend || err instanceof TokenEndpointError)) throw err;
+      // Nothing refused the family: a token that still works serves meanwhile.
+      if (this.#usable(state.access, rejected)) return this.#use(state.access);
+      if (this.#usable(this.#cached, rejected)) return this.#cached;
+      if (err instanceof NoTimeToSpend) throw endpointUnavailable(err.message, 1000);
+      throw endpointUnavailable(
+        `Atlassian's token endpoint is unavailable (${err.message})`,
+        this.#pacing.waitMs(),
+      );
     }
   }
 
-  async #refresh(state: StoreState, rejected: string | undefined): Promise<AccessToken> {
-    const client = state.client as NonNullable<StoreState['client']>;
-    const refresh = state.refresh as NonNullable<StoreState['refresh']>;
-    assertFamilyIssuer(state.family, this.#o.client.authUrl);
-    const grant = await callTokenEndpoint(this.#o.client, client, refresh.value, {
-      now: this.#o.now,
-      deadlineMs: this.#o.refreshDeadlineMs,
-    }).catch((err: unknown) => this.#failed(err, state));
+  #refreshed(
+    grant: TokenGrant,
+    attemptAt: number,
+    version: string | undefined,
+    rejected: string | undefined,
+  ): void {
     const now = this.#o.now();
-    const access: AccessToken = {
-      token: grant.accessToken,
-      expiresAt: now + grant.expiresInSeconds * 1000,
-      issuedAt: now,
-    };
-    registerSecret(grant.accessToken);
-    registerSecret(grant.refreshToken);
-    this.#refreshes++;
-    this.#gate.refreshed(access.token, rejected);
-    if (grant.scopes.length) this.#scopes = new Set(grant.scopes);
+    this.#pacing.succeeded();
+    this.#gate.refreshed(grant.accessToken, rejected);
     metric(METRIC.refresh, 1);
     if (this.#family) metric(METRIC.daysLeft, familyDaysLeft(this.#family, now));
-    let version = refresh.version;
-    if (grant.refreshToken) {
-      // Durable first: this refresh token is now the only one that works.
-      version =
-        (await this.#writeBack.save({
-          refreshToken: grant.refreshToken,
-          expectedVersion: refresh.version,
-          access,
-        })) ?? version;
-    } else {
-      await this.#tokens.writeAccessToken(access);
-    }
     // A success after a success changes nothing worth a store write (ACCESS_TOKEN says when).
     if (this.#gate.outcome?.result !== 'refreshed')
       this.#gate.record({
-        at: now,
+        at: attemptAt,
         result: 'refreshed',
         cause: `Atlassian issued a token valid for ${grant.expiresInSeconds} s`,
         refreshTokenVersion: version,
       });
-    return this.#use(access);
   }
 
-  #failed(err: unknown, state: StoreState): never {
-    if (!(err instanceof TokenEndpointError)) throw err;
-    throw (
-      this.#gate.failed(err, state) ??
-      new ProxyError(
-        'token_endpoint_unavailable',
-        `Atlassian's token endpoint is unavailable (${err.message})`,
-        {
-          'retry-after': String(Math.ceil(Math.max(err.retryAfterMs ?? 0, 1000) / 1000)),
-        },
-      )
-    );
+  /** Records a failed spend (paced for the fleet) and returns the caller's error for a verdict. */
+  #failed(err: unknown, state: StoreState, attemptAt: number): ProxyError | undefined {
+    if (!(err instanceof TokenEndpointError)) return undefined;
+    const transient = err.kind === 'transient' || err.kind === 'ambiguous';
+    const retryAt = transient ? this.#pacing.failed(err.retryAfterMs) : this.#o.now();
+    return this.#gate.failed(err, state, attemptAt, { at: retryAt, failures: this.#pacing.failures });
+  }
+
+  /**
+   * A spend was left ambiguous: this process finishes it itself (a timer that does not keep it
+   * alive), without waiting for a caller or the schedule. The intent is its own, so its own lease
+   * does not hold it back.
+   */
+  #finishSoon(): void {
+    if (this.#finisher) return;
+    this.#finisher = setTimeout(() => {
+      this.#finisher = undefined;
+      void this.#single(() => this.#obtain(undefined, true))
+        .catch((err: unknown) =>
+          logger.warn('finishing an interrupted refresh failed; it is tried again', {
+            cause: (err as Error).message,
+          }),
+        )
+        .finally(() => {
+          // Paced by a Retry-After, or the store still down: the intent is still ours to finish.
+          if (this.#unfinished) this.#finishSoon();
+        });
+    }, this.#o.finishAfterMs);
+    this.#finisher.unref();
   }
 }

@@ -5,7 +5,9 @@
  * CLI, and no other instance spends a call on the token endpoint to learn it again.
  *
  * It is written when the result changes: a success after a success writes nothing (the stored
- * ACCESS_TOKEN's issuedAt says when), so a healthy fleet pays no extra store write.
+ * ACCESS_TOKEN's issuedAt says when), so a healthy fleet pays no extra store write. Every write is
+ * a compare-and-swap that never goes back in time (token-store.ts `writeOutcome`): records are
+ * ordered by `at`, the start of the attempt they describe.
  *
  * A rejection is tied to the store versions it concerns: once a bootstrap stores a new refresh
  * token (or new client credentials), the old verdict no longer applies, without anyone rewriting it.
@@ -35,6 +37,14 @@ export interface RefreshOutcome {
   clientVersion?: string;
   /** `issuedAt` of the access token Jira rejected (`upstream_rejected`). */
   accessIssuedAt?: number;
+  /**
+   * `failed`: no instance calls the token endpoint again before this (epoch ms): Atlassian's
+   * Retry-After, or the fleet's exponential backoff. Callers meanwhile get a still-valid token or
+   * a 503 with Retry-After.
+   */
+  retryAt?: number;
+  /** `failed`: how many refreshes in a row have failed, for the fleet's backoff. */
+  failures?: number;
 }
 
 /** The versions in the store now, to tell whether a recorded verdict still applies. */
@@ -45,6 +55,11 @@ export interface StoredVersions {
 
 /** A client refusal is tried again after this, in case Atlassian's answer was a hiccup. */
 export const CLIENT_RETRY_MS = 5 * 60_000;
+/**
+ * A rejected family is tried again after this (one token call per 20 minutes for the fleet), so a
+ * single spurious rejection does not stop a live family until a bootstrap.
+ */
+export const REJECTED_RECHECK_MS = 20 * 60_000;
 /** No rejection-driven refresh for this long after Jira rejected a token issued in answer to one. */
 export const UPSTREAM_HOLD_MS = 5 * 60_000;
 
@@ -75,6 +90,8 @@ export function parseOutcome(raw: string | undefined): RefreshOutcome | undefine
         typeof json.refreshTokenVersion === 'string' ? json.refreshTokenVersion : undefined,
       clientVersion: typeof json.clientVersion === 'string' ? json.clientVersion : undefined,
       accessIssuedAt: typeof json.accessIssuedAt === 'number' ? json.accessIssuedAt : undefined,
+      retryAt: typeof json.retryAt === 'number' ? json.retryAt : undefined,
+      failures: typeof json.failures === 'number' ? json.failures : undefined,
     };
   } catch {
     return undefined;
@@ -84,7 +101,8 @@ export function parseOutcome(raw: string | undefined): RefreshOutcome | undefine
 /**
  * What the recorded outcome says about refreshing with what the store holds now: the family is
  * dead, or the client credentials were refused (the same ones are still stored). Undefined when
- * the verdict is about tokens or credentials that have since been replaced.
+ * the verdict is about tokens or credentials that have since been replaced. (How long a verdict
+ * holds is refresh-gate.ts's: REJECTED_RECHECK_MS, CLIENT_RETRY_MS.)
  */
 export function standingVerdict(
   o: RefreshOutcome | undefined,

@@ -43,3 +43,10 @@ export function lockBusy(): ProxyError {
     { 'retry-after': '5' },
   );
 }
+
+/** The token endpoint failed or is paced (or no time was left to call it): retry after `retryAfterMs`. */
+export function endpointUnavailable(message: string, retryAfterMs: number): ProxyError {
+  return new ProxyError('token_endpoint_unavailable', message, {
+    'retry-after': String(Math.ceil(Math.max(retryAfterMs, 1000) / 1000)),
+  });
+}

@@ -2,15 +2,22 @@ import type { ProxyError } from '../errors';
 import { logger, metric } from '../log';
 import { METRIC } from '../metric-names';
 import type { TokenEndpointError } from './atlassian';
-import { CLIENT_RETRY_MS, type RefreshOutcome, standingVerdict, UPSTREAM_HOLD_MS } from './outcome';
+import {
+  CLIENT_RETRY_MS,
+  REJECTED_RECHECK_MS,
+  type RefreshOutcome,
+  standingVerdict,
+  UPSTREAM_HOLD_MS,
+} from './outcome';
 import { clientRefused, familyExpired, upstreamRejected } from './problems';
 import type { StoreState, TokenStore } from './token-store';
 import type { AccessToken } from './values';
 
 /**
  * When a refresh cannot help, and what the fleet recorded about it: a dead family or refused
- * client credentials block refreshing until the store changes (a bootstrap) or, for the client,
- * CLIENT_RETRY_MS; a token issued in answer to Jira's rejection that Jira rejects again holds
+ * client credentials block refreshing until the store changes (a bootstrap) or the verdict is
+ * old enough to check again (REJECTED_RECHECK_MS, CLIENT_RETRY_MS: one token call per period for
+ * the fleet, since the check is recorded like the verdict); a token issued in answer to Jira's rejection that Jira rejects again holds
  * rejection-driven refreshes for UPSTREAM_HOLD_MS. Each verdict is recorded in REFRESH_OUTCOME,
  * so other instances learn it from their next store read instead of from Atlassian.
  */
@@ -35,6 +42,8 @@ export class RefreshGate {
   /** Jira rejected `token` though it was just issued: no rejection-driven refresh until `until`. */
   #hold: { token: string; until: number; checkedAt: number } | undefined;
   #outcome: RefreshOutcome | undefined;
+  /** The stored record and its version as last read: the next write is a compare-and-swap on it. */
+  #stored: { stored?: RefreshOutcome; version?: string } = {};
   #unwritten: RefreshOutcome | undefined;
 
   constructor(private readonly o: { tokens: TokenStore; now: () => number }) {}
@@ -67,21 +76,25 @@ export class RefreshGate {
   /** What a store read teaches: another instance's verdict, or a new bootstrap lifting one. */
   learn(state: StoreState): void {
     this.#outcome = state.outcome;
+    this.#stored = { stored: state.outcome, version: state.outcomeVersion };
     const now = this.o.now();
     const b = this.#block;
     const v = state.versions;
     if (
       b &&
       (b.refreshVersion !== v.refreshToken ||
-        (b.kind === 'client_refused' && (b.clientVersion !== v.client || now >= b.until)))
+        now >= b.until ||
+        (b.kind === 'client_refused' && b.clientVersion !== v.client))
     ) {
       this.#block = undefined;
-      logger.info('the store holds a new refresh token or client credentials; refreshing again');
+      logger.info(
+        'the store holds a new refresh token or client credentials, or the verdict is due a re-check',
+      );
     }
     if (this.#block) return;
     const verdict = standingVerdict(state.outcome, v);
     const at = state.outcome?.at ?? now;
-    if (verdict === 'rejected' || (verdict === 'client_refused' && now < at + CLIENT_RETRY_MS))
+    if (verdict && now < at + blockMs(verdict))
       this.#setBlock(verdict, state, state.outcome?.cause ?? '', at);
   }
 
@@ -109,30 +122,40 @@ export class RefreshGate {
     this.#answered = rejected === undefined ? undefined : { token, at: this.o.now() };
   }
 
-  /** One failed refresh (after its retries): one metric, one recorded outcome, the caller's error. */
-  failed(e: TokenEndpointError, state: StoreState): ProxyError | undefined {
-    const now = this.o.now();
+  /**
+   * One failed refresh (after its retries) that started at `at`: one metric, one recorded outcome,
+   * the caller's error (undefined: the endpoint is failing, paced until `retry.at`).
+   */
+  failed(
+    e: TokenEndpointError,
+    state: StoreState,
+    at: number,
+    retry: { at: number; failures: number },
+  ): ProxyError | undefined {
     metric(METRIC.refreshFailure, 1, { cause: e.kind, status: e.status ?? 0 });
     const base = {
-      at: now,
+      at,
       cause: e.message,
       refreshTokenVersion: state.versions.refreshToken,
       clientVersion: state.versions.client,
     };
     if (e.kind !== 'rejected' && e.kind !== 'client') {
-      logger.warn('token refresh failed; giving up for this request', { cause: e.message });
-      this.record({ ...base, result: 'failed' });
+      logger.warn('token refresh failed; no instance calls the token endpoint again before retryAt', {
+        cause: e.message,
+        retryAt: new Date(retry.at).toISOString(),
+      });
+      this.record({ ...base, result: 'failed', retryAt: retry.at, failures: retry.failures });
       return undefined;
     }
     const kind = e.kind === 'rejected' ? 'rejected' : 'client_refused';
     if (kind === 'rejected') metric(METRIC.refreshRejected, 1);
     logger.error(
       kind === 'rejected'
-        ? 'token family expired: Atlassian rejected the stored refresh token'
+        ? 'token family expired: Atlassian rejected the stored refresh token; checking again in 20 minutes'
         : 'Atlassian refused the client credentials; not trying them again for 5 minutes',
       { cause: e.message, action: 'run `npx jira-token-proxy bootstrap`' },
     );
-    const block = this.#setBlock(kind, state, e.message, now);
+    const block = this.#setBlock(kind, state, e.message, at);
     this.record({ ...base, result: kind });
     return blockError(block);
   }
@@ -175,13 +198,14 @@ export class RefreshGate {
   }
 
   /**
-   * Records `outcome` (written by `flush`, after the fleet lock is released: the lock is held only
-   * as long as the refresh needs it). The same verdict on the same versions is written at most once
-   * a minute: an outage of the token endpoint fails every request's refresh.
+   * Records `outcome` (written by `flush`: a refresh's under its lease, so the next holder reads
+   * it). The same verdict on the same versions is written at most once a minute; a `failed` always
+   * is, since it carries the fleet's next retry time (and failures are paced: pacing.ts).
    */
   record(outcome: RefreshOutcome): void {
     const last = this.#outcome;
     const repeat =
+      outcome.result !== 'failed' &&
       last?.result === outcome.result &&
       last.refreshTokenVersion === outcome.refreshTokenVersion &&
       outcome.at - last.at < REPEAT_MS;
@@ -193,7 +217,7 @@ export class RefreshGate {
   async flush(): Promise<void> {
     const outcome = this.#unwritten;
     this.#unwritten = undefined;
-    if (outcome) await this.o.tokens.writeOutcome(outcome);
+    if (outcome) await this.o.tokens.writeOutcome(outcome, this.#stored);
   }
 
   #setBlock(kind: Block['kind'], state: StoreState, cause: string, at: number): Block {
@@ -201,7 +225,7 @@ export class RefreshGate {
       kind,
       refreshVersion: state.versions.refreshToken,
       clientVersion: state.versions.client,
-      until: kind === 'rejected' ? Number.POSITIVE_INFINITY : at + CLIENT_RETRY_MS,
+      until: at + blockMs(kind),
       cause,
       checkedAt: this.o.now(),
     };
@@ -218,6 +242,10 @@ export class RefreshGate {
       this.o.now() < o.at + UPSTREAM_HOLD_MS
     );
   }
+}
+
+function blockMs(kind: Block['kind']): number {
+  return kind === 'rejected' ? REJECTED_RECHECK_MS : CLIENT_RETRY_MS;
 }
 
 function blockError(b: Block): ProxyError {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { Sandbox, SandboxStats } from '../../src/sandbox';
+import { parseLease } from '../../src/stores/lease';
 import { type CliRun, runCli } from '../helpers/cli';
 
 /**
@@ -49,6 +50,13 @@ export async function runFleetLoad(o: {
   marginSeconds: number;
   workersPerInstance?: number;
   /**
+   * The owner of the fleet lease if one is live (the store's LOCK as read now). The kill waits
+   * until the victim does not hold it: a holder killed inside its lease is the crash tests' case
+   * (test/tokens/crash-points.ts), finished through its intent; here it would only make every
+   * other instance wait out the lease.
+   */
+  leaseOwner: () => Promise<string | undefined>;
+  /**
    * Pause of each worker between requests. Twelve workers keep requests in flight on every
    * instance across each refresh, which is what the test is about; an unpaced loop only burned
    * both cores (a third of the suite's CPU) for no more overlap.
@@ -77,9 +85,9 @@ export async function runFleetLoad(o: {
   };
   const killer = (async () => {
     await sleep(runMs / 2);
-    // Kill just after a refresh, once its new access token is in use: the lifecycle hands a new
-    // access token out only after the rotated refresh token is stored, so no instance then holds
-    // the only copy. (A kill before that loses the family against a sandbox without leeway, as
+    // Kill just after a refresh, once its new access token is in use and the victim holds no
+    // lease: the lifecycle hands a new access token out only after the rotated refresh token is
+    // stored, so no instance then holds the only copy. (A kill before that loses the family against a sandbox without leeway, as
     // docs/ARCHITECTURE.md says; a fixed delay raced the store's write on a loaded machine.)
     const seen = sandbox.stats().refreshes;
     const known = new Set<string>();
@@ -94,8 +102,10 @@ export async function runFleetLoad(o: {
       }
       return found;
     };
-    while (!newTokenInUse() && Date.now() - started < runMs) await sleep(20);
-    kill(instances[0] as ServeProcess);
+    const victim = instances[0] as ServeProcess;
+    const holds = async () => (await o.leaseOwner())?.includes(`:${victim.run.proc.pid}:`) ?? false;
+    while ((!newTokenInUse() || (await holds())) && Date.now() - started < runMs) await sleep(20);
+    kill(victim);
   })();
   const perInstance = o.workersPerInstance ?? 4;
   await Promise.all([
@@ -128,4 +138,10 @@ export function expectFleetHeld(out: FleetOutcome): void {
   // A token is refreshed once it has less than the margin left: one refresh per window.
   expect(out.refreshes).toBeGreaterThanOrEqual(out.fullWindows - 1);
   expect(out.refreshes).toBeLessThanOrEqual(out.windows + 1);
+}
+
+/** The live lease's owner in a stored LOCK value (undefined when free or expired). */
+export function liveOwner(value: string | undefined): string | undefined {
+  const lease = value ? parseLease(value) : undefined;
+  return lease && lease.expiresAt > Date.now() ? lease.owner : undefined;
 }

@@ -1,8 +1,9 @@
 import { describe, it } from 'vitest';
 import { SANDBOX_SITE } from '../../src/sandbox';
+import { secretNames } from '../../src/secrets';
 import { sandboxConfig, seedFamily } from '../helpers/proxy';
 import { type CloudStore, strictWorld, tally } from './backends';
-import { expectFleetHeld, runFleetLoad, startServe } from './fleet-helper';
+import { expectFleetHeld, liveOwner, runFleetLoad, startServe } from './fleet-helper';
 
 /**
  * The fleet test of test/tokens/fleet.test.ts against each cloud store's loopback server: three
@@ -44,6 +45,7 @@ export function describeFleetOnStore(kind: CloudStore): void {
         runMs: RUN_MS,
         lifetimeSeconds: LIFETIME_S,
         marginSeconds: MARGIN_S,
+        leaseOwner: async () => liveOwner(world.backend.value(secretNames('PSOXY_JIRA_CLOUD_').LOCK)),
       });
       const ops = world.backend.ops().slice(opsBefore);
       process.stdout.write(

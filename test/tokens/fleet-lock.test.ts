@@ -47,7 +47,7 @@ describe('withFleetLock', () => {
         pollMs: 5,
         owner: 'me',
         busy,
-        meanwhile: async () => (++polls === 3 ? 'theirs' : undefined),
+        meanwhile: async () => (++polls === 3 ? { result: 'theirs' } : { held: false }),
       },
       async () => 'mine',
     );

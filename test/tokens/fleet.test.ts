@@ -1,10 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { SANDBOX_SITE, type Sandbox, startSandbox } from '../../src/sandbox';
+import { secretNames } from '../../src/secrets';
 import { FileStore } from '../../src/stores/file';
-import { expectFleetHeld, kill, runFleetLoad, type ServeProcess, startServe } from '../e2e/fleet-helper';
+import {
+  expectFleetHeld,
+  kill,
+  liveOwner,
+  runFleetLoad,
+  type ServeProcess,
+  startServe,
+} from '../e2e/fleet-helper';
 import { sandboxConfig, seedFamily } from '../helpers/proxy';
 
 /**
@@ -37,6 +45,7 @@ describe('a fleet of serve processes on one store', () => {
     dir = await mkdtemp(join(tmpdir(), 'jtp-fleet-'));
     const secretFile = join(dir, 'secrets.json');
     const config = sandboxConfig(sandbox, secretFile);
+    const LOCK = secretNames(config.secretPrefix).LOCK;
     await seedFamily(sandbox, new FileStore({ path: secretFile }), config);
     const env = {
       SECRET_FILE: secretFile,
@@ -54,6 +63,12 @@ describe('a fleet of serve processes on one store', () => {
       runMs: RUN_MS,
       lifetimeSeconds: LIFETIME_S,
       marginSeconds: MARGIN_S,
+      // The file as it is, without the store's own file lock: looking must not slow the fleet down.
+      leaseOwner: async () => {
+        const doc = JSON.parse(await readFile(secretFile, 'utf8')) as { locks?: Record<string, unknown> };
+        const lock = doc.locks?.[LOCK];
+        return lock ? liveOwner(JSON.stringify(lock)) : undefined;
+      },
     });
     expectFleetHeld(out);
   }, 40_000);

@@ -177,7 +177,7 @@ describe('token lifecycle', () => {
     expect(p.sandbox.stats().refreshes).toBe(1);
   });
 
-  it('token endpoint down: 503 with Retry-After, family intact, next request refreshes', async () => {
+  it('token endpoint down: 503 with Retry-After, family intact, the first request after the backoff refreshes', async () => {
     const clock = testClock();
     const p = await proxy({ sandbox: { now: clock.now }, now: clock.now });
     p.sandbox.failNext('token', [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]);
@@ -186,6 +186,9 @@ describe('token lifecycle', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('token_endpoint_unavailable');
+    // Paced: no token call until the backoff (5 s at most after one failure) has passed.
+    expect((await get(p)).status).toBe(503);
+    clock.advance(5_000);
     expect((await get(p)).status).toBe(200);
     const s = p.sandbox.stats();
     expect(s.refreshes).toBe(1);

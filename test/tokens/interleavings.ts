@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { lambdaHandler } from '../../src/adapters/lambda';
+import type { Config } from '../../src/config';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox';
+import { secretNames } from '../../src/secrets';
+import { SsmStore } from '../../src/stores/aws-ssm';
+import { FileStore } from '../../src/stores/file';
+import type { SecretStore } from '../../src/stores/store';
+import type { RefreshReport } from '../../src/tokens/lifecycle';
+import { lambdaContext } from '../functions/events';
+import { closedAfterEach, type Instance, startInstance, TokenGate } from '../helpers/interleave';
+import { sandboxConfig, seedFamily, testClock } from '../helpers/proxy';
+import { startSsmServer } from '../servers/ssm-server';
+
+/**
+ * The world of an interleaving test: one token family in one store (the file store, or SSM's
+ * loopback protocol server), a sandbox with Atlassian's 10-minute leeway and linked access-token
+ * grace, one clock for all of them that the test moves, and instances started on that store.
+ */
+
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+export type StoreKind = 'file' | 'aws-ssm';
+
+export interface World {
+  sandbox: Sandbox;
+  clock: ReturnType<typeof testClock>;
+  config: Config;
+  names: ReturnType<typeof secretNames>;
+  /** A new client of the shared store, on the shared clock. */
+  openStore(): SecretStore;
+  /** An instance as `serve` runs it, on a store of its own (wrapped as given). */
+  instance(o?: {
+    store?: SecretStore;
+    authUrl?: string;
+    tokenTimings?: { callTimeoutMs?: number; finishAfterMs?: number };
+  }): Promise<Instance>;
+  gate(): Promise<TokenGate>;
+  /** The scheduled run, through the Lambda handler of a fresh instance (EventBridge's event). */
+  scheduledRun(remainingMs?: number): Promise<RefreshReport>;
+  get(i: Instance, path?: string): Promise<Response>;
+  /** What the stored REFRESH_TOKEN is now. */
+  storedRefresh(): Promise<string | undefined>;
+}
+
+export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions = {}): World {
+  const track = closedAfterEach();
+  const w = {} as World;
+  let dir = '';
+  let ssm: Awaited<ReturnType<typeof startSsmServer>> | undefined;
+  beforeEach(async () => {
+    const clock = testClock();
+    const sandbox = track(await startSandbox({ now: clock.now, ...sandboxOpts }));
+    dir = await mkdtemp(join(tmpdir(), 'jtp-interleave-'));
+    const secretFile = join(dir, 'secrets.json');
+    if (kind === 'aws-ssm') ssm = track(await startSsmServer());
+    const openStore = (): SecretStore =>
+      ssm
+        ? new SsmStore({
+            client: new SSMClient({
+              region: 'us-east-1',
+              endpoint: ssm.url,
+              credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+            }),
+            now: clock.now,
+          })
+        : new FileStore({ path: secretFile, now: clock.now });
+    // The instances are given their store; the configuration only names the sandbox and the secrets.
+    const config = sandboxConfig(sandbox, secretFile);
+    const names = secretNames(config.secretPrefix);
+    // The test's own view of the store (seeding, what is stored now), closed after the test.
+    const observer = openStore();
+    track({ close: async () => observer.close?.() });
+    await seedFamily(sandbox, observer, config);
+    Object.assign(w, {
+      sandbox,
+      clock,
+      config,
+      names,
+      openStore,
+      instance: async (o = {}) =>
+        track(
+          await startInstance({
+            sandbox,
+            config,
+            store: o.store ?? openStore(),
+            now: clock.now,
+            authUrl: o.authUrl,
+            tokenTimings: o.tokenTimings,
+          }),
+        ),
+      gate: async () => track(await new TokenGate(sandbox.url).start()),
+      scheduledRun: async (remainingMs = 30_000) => {
+        const i = await w.instance();
+        const handler = lambdaHandler(async () => i.app);
+        return (await handler({ action: 'refresh' }, lambdaContext(remainingMs))) as RefreshReport;
+      },
+      get: (i: Instance, path = '/rest/api/3/myself') => fetch(`${i.url}${path}`),
+      storedRefresh: async () => (await observer.read([names.REFRESH_TOKEN])).get(names.REFRESH_TOKEN)?.value,
+    } satisfies World);
+  });
+  afterEach(async () => {
+    ssm = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return w;
+}
+
+/**
+ * The family survives: two hours later (far past the leeway, so any spent token stored would now
+ * revoke it) a fresh instance refreshes and answers, and Atlassian never saw a reuse after the leeway.
+ */
+export async function expectFamilyAlive(w: World): Promise<void> {
+  w.clock.advance(2 * HOUR);
+  const fresh = await w.instance();
+  const res = await w.get(fresh);
+  expect(res.status, await res.clone().text()).toBe(200);
+  const s = w.sandbox.stats();
+  expect(s.reuseAfterLeeway, 'a spent refresh token was sent after the leeway').toBe(0);
+  expect(s.familiesRevoked).toBe(0);
+}

@@ -1,0 +1,3 @@
+import { describeSpendFaults } from './spend-faults';
+
+describeSpendFaults('file');
