@@ -76,6 +76,7 @@ export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions =
     const observer = openStore();
     track({ close: async () => observer.close?.() });
     await seedFamily(sandbox, observer, config);
+    await forgetIssuer(observer, names.TOKEN_FAMILY);
     Object.assign(w, {
       sandbox,
       clock,
@@ -122,4 +123,16 @@ export async function expectFamilyAlive(w: World): Promise<void> {
   const s = w.sandbox.stats();
   expect(s.reuseAfterLeeway, 'a spent refresh token was sent after the leeway').toBe(0);
   expect(s.familiesRevoked).toBe(0);
+}
+
+/**
+ * The token gates relay the sandbox's own token endpoint under another URL, so the family is
+ * recorded without its issuer (as one bootstrapped before 0.2): the issuer check
+ * (test/tokens/family-issuer.test.ts) would otherwise refuse every gated instance.
+ */
+async function forgetIssuer(store: SecretStore, name: string): Promise<void> {
+  const stored = (await store.read([name])).get(name);
+  if (!stored) throw new Error(`${name} was not seeded`);
+  const { authUrl: _, ...family } = JSON.parse(stored.value) as Record<string, unknown>;
+  await store.write(name, JSON.stringify(family));
 }
