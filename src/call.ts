@@ -18,6 +18,12 @@ export interface ProxyCall {
   header(name: string): string | null;
   /** The platform's own request id (Lambda's, Google's trace), preferred to the caller's. */
   readonly requestId?: string;
+  /**
+   * The request body, read on demand (at most once) and only for a method that carries one: a GET
+   * never pays for it. Resolves undefined when the body is larger than `maxBytes` (reading stops
+   * there). Absent: the platform gave no body.
+   */
+  readonly body?: (maxBytes: number) => Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -53,7 +59,16 @@ export function callFromRequest(req: Request, target?: string, requestId?: strin
     const url = new URL(req.url);
     t = url.pathname + url.search;
   }
-  return { method: req.method, target: t, header: (name) => req.headers.get(name), requestId };
+  return {
+    method: req.method,
+    target: t,
+    header: (name) => req.headers.get(name),
+    requestId,
+    body: async (maxBytes) => {
+      const bytes = new Uint8Array(await req.arrayBuffer());
+      return bytes.length > maxBytes ? undefined : bytes;
+    },
+  };
 }
 
 // Fetch's Request refuses CONNECT, TRACE and TRACK, and upper-cases DELETE, GET, HEAD, OPTIONS,

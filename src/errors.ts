@@ -6,6 +6,8 @@ const CODES = {
   method_not_allowed: { status: 405, psoxy: 'INVALID_REQUEST' },
   uri_too_long: { status: 414, psoxy: 'INVALID_REQUEST' },
   misdirected_request: { status: 421, psoxy: 'INVALID_REQUEST' },
+  payload_too_large: { status: 413, psoxy: 'INVALID_REQUEST' },
+  unsupported_media_type: { status: 415, psoxy: 'INVALID_REQUEST' },
   blocked_by_rules: { status: 403, psoxy: 'BLOCKED_BY_RULES' },
   not_configured: { status: 503, psoxy: 'CONNECTION_SETUP' },
   token_family_expired: { status: 503, psoxy: 'CONNECTION_SETUP' },

@@ -49,6 +49,7 @@ export function createProxy({ apiUrl, upstream, tokens, loadSalt }: ProxyDeps): 
         path,
         accessToken,
         requestId,
+        body: decision.upstreamBody,
         accept: call.header('accept'),
         acceptEncoding: transform ? null : call.header('accept-encoding'),
       });

@@ -6,6 +6,7 @@ import type { ProxyCall } from '../call';
 import { errorResponse, ProxyError } from '../errors';
 import { logger } from '../log';
 import type { AppStart } from './cold-start';
+import { nodeBodyReader } from './node-body';
 import { sendReply } from './node-send';
 
 /**
@@ -19,8 +20,9 @@ function traceId(header: string | string[] | undefined): string | undefined {
   return typeof header === 'string' ? /^([0-9a-f]{32})\b/i.exec(header)?.[1] : undefined;
 }
 
-function toCall(req: FunctionRequest): ProxyCall {
+function toCall(req: FunctionRequest, res: FunctionResponse): ProxyCall {
   const headers = req.headers;
+  const raw = req.rawBody;
   return {
     method: req.method,
     // originalUrl is the request-target as received, before Express or WHATWG URL touch it.
@@ -30,12 +32,15 @@ function toCall(req: FunctionRequest): ProxyCall {
       return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
     },
     requestId: traceId(headers['x-cloud-trace-context']),
+    // The framework has parsed any body it knows the type of, keeping the bytes in `rawBody`: the
+    // core reads those bytes, never the framework's parsed value; an untyped body is still unread.
+    body: raw ? async (maxBytes) => (raw.length > maxBytes ? undefined : raw) : nodeBodyReader(req, res),
   };
 }
 
 export function gcpHandler(app: AppStart) {
   return async function jiraTokenProxy(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-    const call = toCall(req);
+    const call = toCall(req, res);
     try {
       // The same refusal as the node:http adapter: HTTP/0.9-style lines and other versions.
       if (req.httpVersionMajor !== 1)
