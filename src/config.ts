@@ -31,6 +31,8 @@ export interface Config {
   rulesFile: string | undefined;
   rulesInline: string | undefined;
   ruleSets: RuleSetName[];
+  /** KEEP_PROJECT_NAMES: the pseudonymized sets keep project, board and sprint names. */
+  keepProjectNames: boolean;
   port: number;
   /** Host names `serve` answers besides loopback names when bound to loopback (DNS rebinding). */
   allowedHosts: string[];
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ),
       ),
     ],
+    keepProjectNames: read('KEEP_PROJECT_NAMES', oneOf(['true', 'false']), 'false') === 'true',
     port: read('PORT', wholeNumber(1, 65_535), '8787'),
     allowedHosts: read('ALLOWED_HOSTS', hostNames) ?? [],
     logLevel: read('LOG_LEVEL', (v) => oneOf(LOG_LEVELS)(v.toLowerCase()), 'info'),

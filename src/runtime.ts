@@ -38,7 +38,12 @@ export async function createRuntime(
     store ?? openStore(config, stores),
     config.jiraCloudId
       ? loadRules(
-          { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
+          {
+            rulesFile: config.rulesFile,
+            rulesInline: config.rulesInline,
+            ruleSets: config.ruleSets,
+            keepProjectNames: config.keepProjectNames,
+          },
           config.jiraCloudId,
         )
       : undefined,

@@ -1,3 +1,4 @@
+import type { PseudonymizationOptions } from '../transforms/options';
 import type { CompiledEndpoint, TransformCompiler } from './compile';
 import { type Decision, decide } from './decide';
 import { compileDocument, where } from './document';
@@ -10,6 +11,8 @@ export interface RuleSetSource {
   rulesFile?: string;
   rulesInline?: string;
   ruleSets: RuleSetName[];
+  /** KEEP_PROJECT_NAMES, for the pseudonymized sets; default false. */
+  keepProjectNames?: boolean;
 }
 
 export interface EndpointInfo {
@@ -58,19 +61,22 @@ export function createRules(endpoints: readonly CompiledEndpoint[], cloudId: str
 export async function loadRules(src: RuleSetSource, cloudId: string): Promise<Rules> {
   if (src.rulesFile || src.rulesInline)
     return createRules((await import('./load')).compileCustomRules(src), cloudId);
-  const sets = await builtInSets(src.ruleSets);
+  const sets = await builtInSets(src.ruleSets, { keepProjectNames: src.keepProjectNames ?? false });
   const transformed = sets.some(([, doc]) => doc.endpoints.some((e) => e.transforms));
   const transforms = transformed ? (await import('../transforms')).compileTransform : undefined;
   return createRules(compileBuiltIns(sets, transforms), cloudId);
 }
 
-async function builtInSets(names: readonly RuleSetName[]): Promise<[RuleSetName, RulesDocument][]> {
+async function builtInSets(
+  names: readonly RuleSetName[],
+  options: PseudonymizationOptions,
+): Promise<[RuleSetName, RulesDocument][]> {
   if (names.length === 0) throw new RulesError('RULE_SET: name at least one rule set');
   return Promise.all(
     names.map(async (name): Promise<[RuleSetName, RulesDocument]> => {
       const load = Object.hasOwn(BUILT_IN_SETS, name) ? BUILT_IN_SETS[name] : undefined;
       if (!load) throw new RulesError(`RULE_SET: the rule set ${name} is not built into this version`);
-      return [name, await load()];
+      return [name, await load(options)];
     }),
   );
 }

@@ -1,125 +1,131 @@
 import type { TransformSpec } from './index';
 import {
+  ACCESSIBLE_RESOURCES_SCHEMA,
+  APPROXIMATE_COUNT_SCHEMA,
+  FIELDS_SCHEMA,
+  GROUP_MEMBER_PAGE_SCHEMA,
+  GROUP_PAGE_SCHEMA,
+  ISSUE_TYPES_SCHEMA,
+  MYSELF_SCHEMA,
+  PRIORITIES_SCHEMA,
+  projectPageSchema,
+  RESOLUTIONS_SCHEMA,
+  SERVER_INFO_SCHEMA,
+  STATUSES_SCHEMA,
+  USERS_SCHEMA,
+} from './jira-cloud-directory-schemas';
+import {
+  BULK_CHANGELOG_SCHEMA,
+  CHANGELOG_PAGE_SCHEMA,
   COMMENT_PAGE_SCHEMA,
   ISSUE_SCHEMA,
   SEARCH_PAGE_SCHEMA,
+  WORKLOG_CHANGES_SCHEMA,
+  WORKLOG_LIST_SCHEMA,
   WORKLOG_PAGE_SCHEMA,
 } from './jira-cloud-schemas';
+import { DEFAULT_PSEUDONYMIZATION, type PseudonymizationOptions } from './options';
 
-// Psoxy's Jira Cloud sanitization, endpoint by endpoint, so its users can switch to this proxy
-// without their pipelines noticing: account ids and email addresses pseudonymized; display names,
-// avatars, `self` links, descriptions and changelog values redacted; comment and worklog bodies
-// reduced to their structure. Comments, worklogs, single issues and search pages are the v3 shapes
-// (ADF bodies), and the rules only allow `/rest/api/3` there.
+// Jira Cloud sanitization, endpoint by endpoint: every answer goes through an allow-list (its
+// response schema), then the account ids and email addresses it kept become Psoxy's pseudonyms.
+// Where Psoxy has a rule for an endpoint, the output is what Psoxy's rule gives for the documented
+// fields, so its users can switch to this proxy without their pipelines noticing.
 
 export type EndpointKey =
   | 'users'
+  | 'users-search'
   | 'group-bulk'
   | 'group-member'
   | 'search-jql'
+  | 'search-approximate-count'
   | 'issue'
   | 'issue-changelog'
+  | 'changelog-bulkfetch'
   | 'issue-comment'
   | 'issue-worklog'
+  | 'worklog-updated'
+  | 'worklog-deleted'
+  | 'worklog-list'
   | 'project-search'
   | 'myself'
+  | 'server-info'
+  | 'field'
+  | 'status'
+  | 'priority'
+  | 'resolution'
+  | 'issuetype'
   | 'accessible-resources';
 
-const PEOPLE = ['$..accountId', '$..emailAddress'];
+/** A person's keys: what the schemas keep of them is pseudonymized wherever it is. */
+const PERSON_KEYS = "['accountId','emailAddress']";
+/** A change history's people: its author and, for a user field, the item's old and new person. */
+const HISTORY_KEYS = "['accountId','emailAddress','tmpFromAccountId','tmpToAccountId']";
+/** The ids in a change history's metadata (set through Jira's edit API: any of them may be a person). */
+const METADATA_IDS = "historyMetadata['actor','cause','generator'].id";
 
-export const JIRA_CLOUD_TRANSFORMS: Record<EndpointKey, TransformSpec> = {
-  users: {
-    redact: ['$..self', '$..avatarUrls', '$..displayName'],
-    pseudonymize: PEOPLE,
-  },
-  'group-bulk': {
-    redact: ['$..name'],
-  },
-  'group-member': {
-    redact: ['$.values[*].self', '$.values[*].avatarUrls', '$.values[*].displayName', '$.values[*].name'],
-    pseudonymize: ['$.values[*].accountId', '$.values[*].emailAddress'],
-  },
-  'search-jql': {
+/** The people of issues under `at` (`$` for one issue, `$.issues[*]` for a page). */
+export const issuePeople = (at: string) => [
+  `${at}..${HISTORY_KEYS}`,
+  `${at}.changelog.histories[*].${METADATA_IDS}`,
+];
+
+/** The transforms of `jira-cloud-pseudonymized`, by endpoint id, for the operator's `options`. */
+export function jiraCloudTransforms(options: PseudonymizationOptions): Record<EndpointKey, TransformSpec> {
+  const searchPage: TransformSpec = {
     responseSchema: SEARCH_PAGE_SCHEMA,
-    redact: [
-      '$.issues[*]..description',
-      '$.issues[*]..iconUrl',
-      '$.issues[*]..name',
-      '$.issues[*]..avatarUrls',
-      '$.issues[*].fields..self',
-      '$.issues[*]..displayName',
-      '$.issues[*]..comment',
-      '$..displayName',
-    ],
-    // `body..id` reaches the account id in an ADF mention node, giving it the author's token
-    pseudonymize: ['$.issues[*]..accountId', '$.issues[*]..emailAddress', '$.issues[*]..body..id'],
-  },
-  issue: {
-    responseSchema: ISSUE_SCHEMA,
-    redact: [
-      '$..description',
-      '$..iconUrl',
-      '$..name',
-      '$..avatarUrls',
-      '$.fields..self',
-      '$..displayName',
-      '$..comment',
-      '$..attachment[*]..filename',
-      '$..attachment[*]..content',
-      '$..summary',
-    ],
-    pseudonymize: [...PEOPLE, '$..body..id'],
-  },
-  'issue-changelog': {
-    redact: [
-      '$.values[*]..avatarUrls',
-      '$.values[*]..self',
-      '$.values[*]..displayName',
-      '$.values[*].items[*].from',
-      '$.values[*].items[*].to',
-      '$.values[*].items[*].fromString',
-      '$.values[*].items[*].toString',
-    ],
-    pseudonymize: [
-      '$.values[*]..accountId',
-      '$.values[*]..emailAddress',
-      '$.values[*]..tmpFromAccountId',
-      '$.values[*]..tmpToAccountId',
-    ],
-  },
-  // allow-lists: a rich-text body keeps its node tree and its mentions' account ids, nothing else
-  'issue-comment': {
-    responseSchema: COMMENT_PAGE_SCHEMA,
-    // `body..id` is, after the schema, only a mention's account id
-    pseudonymize: ['$.comments[*]..accountId', '$.comments[*].body..id', '$.comments[*]..emailAddress'],
-  },
-  'issue-worklog': {
-    responseSchema: WORKLOG_PAGE_SCHEMA,
-    pseudonymize: ['$.worklogs[*]..accountId', '$.worklogs[*]..emailAddress', '$.worklogs[*]..comment..id'],
-  },
-  'project-search': {
-    redact: [
-      '$.values[*]..avatarUrls',
-      '$.values[*]..self',
-      '$.values[*]..displayName',
-      '$.values[*]..leadUserName',
-      '$.values[*]..description',
-    ],
-    pseudonymize: [
-      '$.values[*]..accountId',
-      '$.values[*]..emailAddress',
-      // a project's contact address
-      '$.values[*]..email',
-      '$.values[*]..leadAccountId',
-    ],
-  },
-  // Psoxy has no rule for it (the proxy uses it for health checks): treated as one user, and group
-  // and role names from `expand=groups,applicationRoles` go as they do for group/bulk
-  myself: {
-    redact: ['$..self', '$..avatarUrls', '$..displayName', '$..name'],
-    pseudonymize: PEOPLE,
-  },
-  'accessible-resources': {
-    redact: ['$..name', '$..scopes', '$..avatarUrl'],
-  },
-};
+    pseudonymize: issuePeople('$.issues[*]'),
+  };
+  const users: TransformSpec = { responseSchema: USERS_SCHEMA, pseudonymize: [`$[*]${PERSON_KEYS}`] };
+  const worklogChanges: TransformSpec = { responseSchema: WORKLOG_CHANGES_SCHEMA };
+  return {
+    users,
+    'users-search': users,
+    'group-bulk': { responseSchema: GROUP_PAGE_SCHEMA },
+    'group-member': { responseSchema: GROUP_MEMBER_PAGE_SCHEMA, pseudonymize: [`$.values[*]${PERSON_KEYS}`] },
+    issue: { responseSchema: ISSUE_SCHEMA, pseudonymize: issuePeople('$') },
+    'search-jql': searchPage,
+    'search-approximate-count': { responseSchema: APPROXIMATE_COUNT_SCHEMA },
+    'issue-changelog': {
+      responseSchema: CHANGELOG_PAGE_SCHEMA,
+      pseudonymize: [`$.values[*]..${HISTORY_KEYS}`, `$.values[*].${METADATA_IDS}`],
+    },
+    'changelog-bulkfetch': {
+      responseSchema: BULK_CHANGELOG_SCHEMA,
+      pseudonymize: [
+        `$.issueChangeLogs[*].changeHistories[*]..${HISTORY_KEYS}`,
+        `$.issueChangeLogs[*].changeHistories[*].${METADATA_IDS}`,
+      ],
+    },
+    // a rich-text body keeps, after the schema, only its mentions' `id`: the person mentioned
+    'issue-comment': {
+      responseSchema: COMMENT_PAGE_SCHEMA,
+      pseudonymize: [`$.comments[*]..${PERSON_KEYS}`, '$.comments[*].body..id'],
+    },
+    'issue-worklog': {
+      responseSchema: WORKLOG_PAGE_SCHEMA,
+      pseudonymize: [`$.worklogs[*]..${PERSON_KEYS}`, '$.worklogs[*].comment..id'],
+    },
+    'worklog-updated': worklogChanges,
+    'worklog-deleted': worklogChanges,
+    'worklog-list': {
+      responseSchema: WORKLOG_LIST_SCHEMA,
+      pseudonymize: [`$[*]..${PERSON_KEYS}`, '$[*].comment..id'],
+    },
+    // a project's contact address is pseudonymized like a person's
+    'project-search': {
+      responseSchema: projectPageSchema(options.keepProjectNames),
+      pseudonymize: [`$.values[*]..${PERSON_KEYS}`, '$.values[*].email'],
+    },
+    myself: { responseSchema: MYSELF_SCHEMA, pseudonymize: [`$${PERSON_KEYS}`] },
+    'server-info': { responseSchema: SERVER_INFO_SCHEMA },
+    field: { responseSchema: FIELDS_SCHEMA },
+    status: { responseSchema: STATUSES_SCHEMA },
+    priority: { responseSchema: PRIORITIES_SCHEMA },
+    resolution: { responseSchema: RESOLUTIONS_SCHEMA },
+    issuetype: { responseSchema: ISSUE_TYPES_SCHEMA },
+    'accessible-resources': { responseSchema: ACCESSIBLE_RESOURCES_SCHEMA },
+  };
+}
+
+/** The transforms with the default options (project names removed). */
+export const JIRA_CLOUD_TRANSFORMS = jiraCloudTransforms(DEFAULT_PSEUDONYMIZATION);

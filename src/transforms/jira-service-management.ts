@@ -1,11 +1,25 @@
 import type { TransformSpec } from './index';
+import { issuePeople } from './jira-cloud';
+import {
+  COMMENTS_SCHEMA,
+  ORGANIZATIONS_SCHEMA,
+  QUEUE_ISSUES_SCHEMA,
+  QUEUES_SCHEMA,
+  REQUEST_TYPES_SCHEMA,
+  requestSchema,
+  requestsSchema,
+  SLA_SCHEMA,
+  STATUS_SCHEMA,
+  serviceDeskSchema,
+  serviceDesksSchema,
+  USERS_SCHEMA,
+} from './jira-service-management-schemas';
+import { DEFAULT_PSEUDONYMIZATION, type PseudonymizationOptions } from './options';
 
-// Jira Service Management sanitization in the spirit of Psoxy's Jira Cloud rules: every person
-// (reporter, comment author, participant, organization member, and the people of a queue's issues)
-// keeps a pseudonymized account id and email address; names, avatars and the `_links` of a person
-// (their URLs carry the raw account id) are redacted. Free text goes too: comment bodies and the
-// values of a request's fields, which hold `[~accountid:...]` mentions in Service Management's
-// plain-text rendering. Endpoints without people return `null`: nothing to change.
+// Jira Service Management sanitization: every answer through an allow-list, and every person
+// (reporter, comment and attachment author, participant, organization member, and the people of a
+// queue's issues) keeps a pseudonymized account id and email address: the same tokens as the Jira
+// Cloud set gives, so a person joins across Jira and Service Management.
 
 export type EndpointKey =
   | 'jsm-servicedesks'
@@ -22,60 +36,30 @@ export type EndpointKey =
   | 'jsm-organizations'
   | 'jsm-organization-users';
 
-/**
- * Every person object: one holding any of a user's identifying keys, whatever its value. A person
- * whose `accountId` is "", null or missing (a customer without an account, a deleted user) is still
- * a person, and loses name and links like any other. (A bare `@.key` in a filter tests that the key
- * exists, as in Jayway; see jayway.ts.)
- */
-const PERSON = '$..[?(@.accountId || @.emailAddress || @.displayName)]';
-/**
- * One path for all of a person's keys: paths are evaluated one after the other, and a person who had
- * only `displayName` to show for it would no longer be found once that was removed.
- */
-const personKeys = (...keys: string[]) => `${PERSON}[${keys.map((key) => `'${key}'`).join(',')}]`;
-const PERSON_REDACT = [personKeys('displayName', '_links', 'name', 'key')];
-// One path per walk over the page, where the order of removals cannot matter: each deep path walks
-// every node of it (docs/PERFORMANCE.md).
-const PERSON_PSEUDONYMIZE = ["$..['accountId','emailAddress']"];
+/** One walk over the page for both keys: after the schema, only people hold them. */
+const PEOPLE = ["$..['accountId','emailAddress']"];
 
-const PEOPLE: TransformSpec = { redact: PERSON_REDACT, pseudonymize: PERSON_PSEUDONYMIZE };
+/** The transforms of `jira-service-management-pseudonymized`, by endpoint id, for `options`. */
+export function jiraServiceManagementTransforms(
+  options: PseudonymizationOptions,
+): Record<EndpointKey, TransformSpec> {
+  const keep = options.keepProjectNames;
+  return {
+    'jsm-servicedesks': { responseSchema: serviceDesksSchema(keep) },
+    'jsm-servicedesk': { responseSchema: serviceDeskSchema(keep) },
+    'jsm-request-types': { responseSchema: REQUEST_TYPES_SCHEMA },
+    'jsm-requests': { responseSchema: requestsSchema(keep), pseudonymize: PEOPLE },
+    'jsm-request': { responseSchema: requestSchema(keep), pseudonymize: PEOPLE },
+    'jsm-request-comments': { responseSchema: COMMENTS_SCHEMA, pseudonymize: PEOPLE },
+    'jsm-request-participants': { responseSchema: USERS_SCHEMA, pseudonymize: PEOPLE },
+    'jsm-request-sla': { responseSchema: SLA_SCHEMA },
+    'jsm-request-status': { responseSchema: STATUS_SCHEMA },
+    'jsm-queues': { responseSchema: QUEUES_SCHEMA },
+    'jsm-queue-issues': { responseSchema: QUEUE_ISSUES_SCHEMA, pseudonymize: issuePeople('$.values[*]') },
+    'jsm-organizations': { responseSchema: ORGANIZATIONS_SCHEMA },
+    'jsm-organization-users': { responseSchema: USERS_SCHEMA, pseudonymize: PEOPLE },
+  };
+}
 
-/** A request, alone or in a page, with whatever `expand` embedded (comments, participants). */
-const REQUEST: TransformSpec = {
-  redact: [
-    ...PERSON_REDACT,
-    "$..requestFieldValues[*]['value','renderedValue']",
-    "$..comments.values[*]['body','renderedBody']",
-  ],
-  pseudonymize: PERSON_PSEUDONYMIZE,
-};
-
-export const JIRA_SERVICE_MANAGEMENT_TRANSFORMS: Record<EndpointKey, TransformSpec | null> = {
-  'jsm-servicedesks': null,
-  'jsm-servicedesk': null,
-  'jsm-request-types': null,
-  'jsm-requests': REQUEST,
-  'jsm-request': REQUEST,
-  'jsm-request-comments': {
-    redact: [...PERSON_REDACT, '$.values[*].body', '$.values[*].renderedBody'],
-    pseudonymize: PERSON_PSEUDONYMIZE,
-  },
-  'jsm-request-participants': PEOPLE,
-  'jsm-request-sla': null,
-  'jsm-request-status': null,
-  // a queue's JQL may name people by account id
-  'jsm-queues': { redact: ['$.values[*].jql'] },
-  // Jira issue beans (REST v2 shape): there a user's `self` link and avatars hold the account id
-  'jsm-queue-issues': {
-    redact: [
-      '$.values[*].fields.summary',
-      '$.values[*].fields.description',
-      '$.values[*].fields.environment',
-      personKeys('displayName', 'avatarUrls', 'self', 'name', 'key'),
-    ],
-    pseudonymize: PERSON_PSEUDONYMIZE,
-  },
-  'jsm-organizations': null,
-  'jsm-organization-users': PEOPLE,
-};
+/** The transforms with the default options (service desk project names and issue keys removed). */
+export const JIRA_SERVICE_MANAGEMENT_TRANSFORMS = jiraServiceManagementTransforms(DEFAULT_PSEUDONYMIZATION);

@@ -97,7 +97,12 @@ export async function startProxy(
   const store = new InstrumentedStore(new FileStore({ path: config.secretFile }));
   if (opts.seed !== false) await seedFamily(sandbox, store, config, opts.scopes);
   const rules = await loadRules(
-    { rulesFile: config.rulesFile, rulesInline: config.rulesInline, ruleSets: config.ruleSets },
+    {
+      rulesFile: config.rulesFile,
+      rulesInline: config.rulesInline,
+      ruleSets: config.ruleSets,
+      keepProjectNames: config.keepProjectNames,
+    },
     SANDBOX_SITE.id,
   );
   const { app } = buildRuntime({ config, store, rules, now: opts.now });

@@ -6,8 +6,12 @@ import { RULE_SETS } from '../../src/rules/sets/names';
 
 /** The cold start compiles the built-in sets without the schema check (src/rules/document.ts): this is it. */
 describe('built-in rule sets', () => {
-  it.each(RULE_SETS.map((name) => [name]))('%s passes the rules schema unchanged', async (name) => {
-    const doc = await BUILT_IN_SETS[name]();
+  const cases = RULE_SETS.flatMap((name) => [
+    [name, false],
+    [name, true],
+  ]) as [(typeof RULE_SETS)[number], boolean][];
+  it.each(cases)('%s (keepProjectNames %s) passes the rules schema unchanged', async (name, keep) => {
+    const doc = await BUILT_IN_SETS[name]({ keepProjectNames: keep });
     const parsed = rulesDocument.safeParse(doc, { error: english });
     expect(parsed.error?.issues).toBeUndefined();
     // Nothing stripped or defaulted: the compiled document is the one the schema would have passed on.

@@ -182,7 +182,7 @@ function issue() {
   };
 }
 
-export const RESPONSES: Record<EndpointKey, unknown> = {
+export const RESPONSES: Partial<Record<EndpointKey, unknown>> = {
   users: [user(PEOPLE.ana), user(PEOPLE.bo, false), { ...user(PEOPLE.kim), accountType: 'app' }],
   'group-bulk': {
     self: `${API}/group/bulk?maxResults=50&startAt=0`,

@@ -1,16 +1,19 @@
-import {
-  type EndpointKey,
-  JIRA_SERVICE_MANAGEMENT_TRANSFORMS,
-} from '../../transforms/jira-service-management';
+import { type EndpointKey, jiraServiceManagementTransforms } from '../../transforms/jira-service-management';
+import type { PseudonymizationOptions } from '../../transforms/options';
 import type { RulesDocument } from '../schema';
 import { JIRA_SERVICE_MANAGEMENT } from './jira-service-management';
 
-/** Built-in `jira-service-management-pseudonymized`: the same endpoints with their people pseudonymized. */
-export const JIRA_SERVICE_MANAGEMENT_PSEUDONYMIZED: RulesDocument = {
-  endpoints: JIRA_SERVICE_MANAGEMENT.endpoints.map((endpoint) => {
-    const spec = JIRA_SERVICE_MANAGEMENT_TRANSFORMS[endpoint.id as EndpointKey];
-    // undefined: an endpoint added without deciding what it exposes; null: it holds nobody
-    if (spec === undefined) throw new Error(`no Service Management transform for endpoint ${endpoint.id}`);
-    return spec === null ? endpoint : { ...endpoint, transforms: spec };
-  }),
-};
+/** Built-in `jira-service-management-pseudonymized`: the same endpoints, each through its allow-list. */
+export function jiraServiceManagementPseudonymized(options: PseudonymizationOptions): RulesDocument {
+  const transforms = jiraServiceManagementTransforms(options);
+  return {
+    endpoints: JIRA_SERVICE_MANAGEMENT.endpoints.map((endpoint) => {
+      const spec = Object.hasOwn(transforms, endpoint.id)
+        ? transforms[endpoint.id as EndpointKey]
+        : undefined;
+      // an endpoint added without deciding what of it survives is a build error, not a pass-through
+      if (!spec) throw new Error(`no Service Management transform for endpoint ${endpoint.id}`);
+      return { ...endpoint, transforms: spec };
+    }),
+  };
+}
