@@ -89,7 +89,11 @@ export const JIRA_CLOUD: RulesDocument = {
           jql: BODY_JQL,
           nextPageToken: BODY_TOKEN,
           maxResults: { type: 'integer', minimum: 0, maximum: 5000 },
-          fields: { type: 'array', items: { type: 'string', pattern: '[A-Za-z0-9_.*:-]{1,255}' }, maxItems: 1000 },
+          fields: {
+            type: 'array',
+            items: { type: 'string', pattern: '[A-Za-z0-9_.*:-]{1,255}' },
+            maxItems: 1000,
+          },
           expand: { type: 'string', pattern: SEARCH_EXPAND },
           properties: { type: 'array', items: { type: 'string', pattern: PROPERTY }, maxItems: 5 },
           fieldsByKeys: { type: 'boolean' },
@@ -143,8 +147,17 @@ export const JIRA_CLOUD: RulesDocument = {
       methods: ['POST'],
       body: {
         keys: {
-          issueIdsOrKeys: { type: 'array', items: { type: 'string', pattern: ISSUE }, minItems: 1, maxItems: 1000 },
-          fieldIds: { type: 'array', items: { type: 'string', pattern: '[A-Za-z0-9_.:-]{1,255}' }, maxItems: 10 },
+          issueIdsOrKeys: {
+            type: 'array',
+            items: { type: 'string', pattern: ISSUE },
+            minItems: 1,
+            maxItems: 1000,
+          },
+          fieldIds: {
+            type: 'array',
+            items: { type: 'string', pattern: '[A-Za-z0-9_.:-]{1,255}' },
+            maxItems: 10,
+          },
           maxResults: { type: 'integer', minimum: 1, maximum: 10_000 },
           nextPageToken: BODY_TOKEN,
         },
@@ -286,7 +299,16 @@ export const JIRA_CLOUD: RulesDocument = {
       description: 'System and custom fields (maps custom field ids to names)',
       path: '/rest/api/{version}/field',
       params: VERSION,
-      scopes: [WORK, ['read:field:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira', 'read:field-configuration:jira']],
+      scopes: [
+        WORK,
+        [
+          'read:field:jira',
+          'read:avatar:jira',
+          'read:project-category:jira',
+          'read:project:jira',
+          'read:field-configuration:jira',
+        ],
+      ],
     },
     {
       id: 'status',
@@ -314,7 +336,10 @@ export const JIRA_CLOUD: RulesDocument = {
       description: 'Issue types',
       path: '/rest/api/{version}/issuetype',
       params: VERSION,
-      scopes: [WORK, ['read:issue-type:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira']],
+      scopes: [
+        WORK,
+        ['read:issue-type:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira'],
+      ],
     },
     {
       id: 'accessible-resources',
