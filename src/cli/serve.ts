@@ -92,7 +92,7 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
 
 async function startSandboxMode(base: Config, port: number) {
   // The sandbox is a separate program: only this CLI path loads it.
-  const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES } = await import('../sandbox');
+  const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES, JIRA_SOFTWARE_SCOPES } = await import('../sandbox');
   const sandbox = await startSandbox({ accessTokenLifetimeSeconds: sandboxTokenLifetimeSeconds() });
   // Named for the port this process holds, so no other sandbox is using it: a file left there is
   // from one that has stopped. Absolute, so the exports printed work from any folder.
@@ -118,7 +118,8 @@ async function startSandboxMode(base: Config, port: number) {
       tokenClient: new TokenClient(sandbox.url),
       apiUrl: sandbox.url,
       credentials: { clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret },
-      code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
+      // Jira Software's scopes too, so that RULE_SET=jira-cloud,jira-software shows every endpoint
+      code: sandbox.mintCode({ scopes: [...PSOXY_SCOPES, ...JIRA_SOFTWARE_SCOPES], redirectUri }),
       redirectUri,
     });
     return { url: sandbox.url, close, config: { ...config, jiraCloudId: family.site.id } };

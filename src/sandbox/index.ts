@@ -23,7 +23,7 @@ import type {
  */
 
 export type { SandboxClient, SandboxSite } from './constants';
-export { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from './constants';
+export { JIRA_SOFTWARE_SCOPES, PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from './constants';
 export type {
   FailureTarget,
   InjectedFailure,
@@ -96,7 +96,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (target === 'api' && opts.latencyMs) await wait(opts.latencyMs);
 
     if (target === 'api') {
-      const answer = handleApi(record.method, record.rawPath, req.headers.authorization, apiCtx);
+      const answer = handleApi(record.method, record.rawPath, req.headers.authorization, apiCtx, record.body);
       if (answer.status === 401) stats.api401++;
       return send(res, answer.status, answer.body, apiHeaders(meter.count()));
     }
