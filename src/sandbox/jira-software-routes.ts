@@ -81,7 +81,7 @@ function boardJson(b: Board, c: SoftwareContext) {
       projectName: p.name,
       projectKey: p.key,
       projectTypeKey: 'software',
-      avatarURI: `/rest/api/2/universal_avatar/view/type/project/avatar/${10400 + Number(p.id.slice(-1))}?size=small`,
+      avatarURI: `${c.site.url}/rest/api/2/universal_avatar/view/type/project/avatar/${10400 + Number(p.id.slice(-1))}?size=small`,
       name: p.name,
     },
     isPrivate: false,
