@@ -2,35 +2,42 @@ import { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE, startSandbox } from '../src
 import { compileTransform, type TransformSpec } from '../src/transforms';
 import { JIRA_CLOUD_TRANSFORMS } from '../src/transforms/jira-cloud';
 import { JIRA_SERVICE_MANAGEMENT_TRANSFORMS } from '../src/transforms/jira-service-management';
+import { JIRA_SOFTWARE_TRANSFORMS } from '../src/transforms/jira-software';
 
 /**
- * Pseudonymization throughput on large pages the sandbox serves, one per kind of built-in rule:
- * Jira Cloud's search (response schema, eleven paths) and Service Management's requests, queue
- * issues and organization users (the person filter). Each against its floor, parsing and
- * serializing the same page, in short alternating rounds.
+ * Pseudonymization throughput on the largest page of each pseudonymized set, and on Service
+ * Management's other people pages: Jira Cloud's search, Jira Software's sprint issues and Service
+ * Management's expanded requests, queue issues and organization users, each through its
+ * allow-list. Each against its floor, parsing and serializing the same page, in short alternating
+ * rounds. The sandbox serves no agile routes, so the sprint-issue page is its 100-issue search page
+ * in the agile shape: each issue given the agile fields (sprint, closed sprints, epic, flag).
  */
 
-const PAGES: { name: string; target: string; spec: TransformSpec }[] = [
+const SEARCH_100 =
+  '/rest/api/3/search/jql?jql=order%20by%20created&maxResults=100&fields=summary,description,status,created,updated,reporter,assignee,creator,comment,worklog';
+
+const PAGES: { name: string; target: string; spec: TransformSpec; reshape?: (text: string) => string }[] = [
+  { name: 'search/jql (100 issues)', target: SEARCH_100, spec: JIRA_CLOUD_TRANSFORMS['search-jql'] },
   {
-    name: 'search/jql (100 issues)',
-    target:
-      '/rest/api/3/search/jql?jql=order%20by%20created&maxResults=100&fields=summary,description,status,created,updated,reporter,assignee,creator,comment,worklog',
-    spec: JIRA_CLOUD_TRANSFORMS['search-jql'],
+    name: 'agile sprint issues (100 issues)',
+    target: SEARCH_100,
+    spec: JIRA_SOFTWARE_TRANSFORMS['sprint-issue'],
+    reshape: asSprintIssuePage,
   },
   {
     name: 'servicedesk requests (100, expanded)',
     target: '/rest/servicedeskapi/request?limit=100&expand=participant,requestType,status,sla,action,comment',
-    spec: JIRA_SERVICE_MANAGEMENT_TRANSFORMS['jsm-requests'] as TransformSpec,
+    spec: JIRA_SERVICE_MANAGEMENT_TRANSFORMS['jsm-requests'],
   },
   {
     name: 'servicedesk queue issues (50)',
     target: '/rest/servicedeskapi/servicedesk/1/queue/1/issue?limit=50',
-    spec: JIRA_SERVICE_MANAGEMENT_TRANSFORMS['jsm-queue-issues'] as TransformSpec,
+    spec: JIRA_SERVICE_MANAGEMENT_TRANSFORMS['jsm-queue-issues'],
   },
   {
     name: 'servicedesk organization users (50)',
     target: '/rest/servicedeskapi/organization/1/user?limit=50',
-    spec: JIRA_SERVICE_MANAGEMENT_TRANSFORMS['jsm-organization-users'] as TransformSpec,
+    spec: JIRA_SERVICE_MANAGEMENT_TRANSFORMS['jsm-organization-users'],
   },
 ];
 
@@ -59,13 +66,52 @@ export async function benchTransform(): Promise<TransformFigures[]> {
       const res = await fetch(`${sandbox.url}/ex/jira/${SANDBOX_SITE.id}${page.target}`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      texts.push(await res.text());
+      const text = await res.text();
+      texts.push(page.reshape ? page.reshape(text) : text);
       if (!res.ok) throw new Error(`${page.name} answered ${res.status}`);
     }
     return PAGES.map((page, i) => ({ page: page.name, ...measure(texts[i] as string, page.spec) }));
   } finally {
     await sandbox.close();
   }
+}
+
+/** A search page as `/rest/agile/1.0/sprint/{id}/issue` answers: offset paged, with the agile fields. */
+function asSprintIssuePage(text: string): string {
+  const { issues } = JSON.parse(text) as { issues: { fields: Record<string, unknown> }[] };
+  const sprint = (id: number) => ({
+    id,
+    self: `https://sandbox.atlassian.net/rest/agile/1.0/sprint/${id}`,
+    state: 'closed',
+    name: `Sprint ${id}`,
+    startDate: '2025-03-01T09:00:00.000Z',
+    endDate: '2025-03-14T17:00:00.000Z',
+    completeDate: '2025-03-14T16:00:00.000Z',
+    originBoardId: 1,
+    goal: 'Ship the export',
+  });
+  for (const issue of issues) {
+    Object.assign(issue.fields, {
+      sprint: sprint(2),
+      closedSprints: [sprint(1)],
+      flagged: false,
+      epic: {
+        id: 10500,
+        key: 'ENG-5',
+        name: 'Export',
+        summary: 'Export epic',
+        color: { key: 'color_4' },
+        done: false,
+      },
+    });
+  }
+  return JSON.stringify({
+    expand: 'schema,names',
+    startAt: 0,
+    maxResults: 100,
+    total: issues.length,
+    issues,
+  });
 }
 
 function measure(text: string, spec: TransformSpec): Omit<TransformFigures, 'page'> {

@@ -99,6 +99,12 @@ export function commonVariables(scope: Construct, prefixPattern: string) {
       `rule_set must be a comma list of ${RULE_SETS.join(', ')}.`,
     ],
   });
+  const keepProjectNames = variable(scope, 'keep_project_names', {
+    type: 'bool',
+    default: false,
+    description:
+      'true: the pseudonymized rule sets keep project, board and sprint names (KEEP_PROJECT_NAMES).',
+  });
   const rulesFile = variable(scope, 'rules_file', {
     type: 'string',
     default: '',
@@ -122,6 +128,7 @@ export function commonVariables(scope: Construct, prefixPattern: string) {
     memoryMb,
     alarmEmail,
     ruleSet,
+    keepProjectNames,
     rulesFile,
     logLevel,
   };
@@ -152,6 +159,7 @@ export function functionEnvironment(
     SECRET_PREFIX: v.secretPrefix.stringValue,
     ...store,
     RULE_SET: v.ruleSet.stringValue,
+    KEEP_PROJECT_NAMES: Fn.conditional(v.keepProjectNames.booleanValue, 'true', 'false') as string,
     // Blank means "built-in rules" to the proxy; file() is only evaluated when a path is given.
     RULES: Fn.conditional(
       Op.eq(v.rulesFile.stringValue, Fn.rawString('')),

@@ -16,14 +16,11 @@ export interface Survivor {
   path: string;
   /** The value comes out as a pseudonym (`t~...`). */
   pseudonym: boolean;
-  /** An ADF body: its node tree stays (see `RICH_TEXT_NOTE`). */
+  /** An ADF body: only its node tree and its mentions' ids (as pseudonyms) stay. */
   richText: boolean;
   /** Only with KEEP_PROJECT_NAMES=true. */
   projectName: boolean;
 }
-
-export const RICH_TEXT_NOTE =
-  "rich text: each node's `type` and `content`, and a mention's `attrs.id` as a pseudonym";
 
 const SALT = 'survives';
 const RICH_TEXT_REF = '#/definitions/adfNode';
@@ -41,18 +38,18 @@ export function pseudonymizedSets(
   };
 }
 
-/** What survives `spec`, for the given options. */
+/** What survives `spec`, field by field, in the order its transform writes them. */
 export function survivors(spec: TransformSpec): Omit<Survivor, 'projectName'>[] {
   const schema = spec.responseSchema;
   if (!schema) throw new Error('every built-in transform has a response schema');
-  const body = synthesize(schema, schema, '');
+  const body = synthesize(schema, '');
   const out: Omit<Survivor, 'projectName'>[] = [];
   collect(compileTransform(spec).apply(body, SALT), '', out);
   return out;
 }
 
 /** A value in every field `node` names: a string field holds its own path, so it can be recognised. */
-function synthesize(node: ResponseSchema, root: ResponseSchema, path: string): unknown {
+function synthesize(node: ResponseSchema, path: string): unknown {
   if (node.$ref === RICH_TEXT_REF) {
     return { type: 'doc', content: [{ type: 'mention', attrs: { id: MENTIONED } }, { type: 'paragraph' }] };
   }
@@ -62,11 +59,11 @@ function synthesize(node: ResponseSchema, root: ResponseSchema, path: string): u
       return Object.fromEntries(
         Object.entries(node.properties ?? {}).map(([key, child]) => [
           key,
-          synthesize(child, root, join(path, key)),
+          synthesize(child, join(path, key)),
         ]),
       );
     case 'array':
-      return [synthesize(node.items ?? {}, root, `${path}[]`)];
+      return [synthesize(node.items ?? {}, `${path}[]`)];
     case 'integer':
     case 'number':
       return 7;

@@ -1,6 +1,6 @@
 import { PERSON } from './jira-cloud-schemas';
 import type { ResponseSchema } from './schema-filter';
-import { array, flag, idOnly, integer, object, offsetPage, text } from './schema-parts';
+import { array, flag, idOnly, integer, object, pageBean, text } from './schema-parts';
 
 // The allow-lists for Jira Cloud's people, groups, projects and site metadata.
 //
@@ -19,10 +19,10 @@ export const projectNames = (keep: boolean, ...names: string[]): Record<string, 
 export const USERS_SCHEMA: ResponseSchema = array(PERSON);
 
 /** `GET /group/bulk`: group ids only. */
-export const GROUP_PAGE_SCHEMA: ResponseSchema = object(offsetPage('values', object({ groupId: text })));
+export const GROUP_PAGE_SCHEMA: ResponseSchema = object(pageBean(object({ groupId: text })));
 
 /** `GET /group/member`: its page `self` and `nextPage` links go (their query names the group). */
-export const GROUP_MEMBER_PAGE_SCHEMA: ResponseSchema = object(offsetPage('values', PERSON));
+export const GROUP_MEMBER_PAGE_SCHEMA: ResponseSchema = object(pageBean(PERSON));
 
 /**
  * `GET /myself`, with `expand=groups,applicationRoles`: the person, the ids of their groups, and per
@@ -56,8 +56,7 @@ export const MYSELF_SCHEMA: ResponseSchema = object({
  */
 export const projectPageSchema = (keepNames: boolean): ResponseSchema =>
   object(
-    offsetPage(
-      'values',
+    pageBean(
       object({
         archived: flag,
         archivedBy: PERSON,

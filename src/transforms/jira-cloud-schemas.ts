@@ -6,6 +6,7 @@ import {
   integer,
   object,
   offsetPage,
+  pageBean,
   richText,
   text,
   withRichText,
@@ -61,7 +62,7 @@ const participant = object({ id: text, type: text });
  * issue can set, keeps its `type` and the ids of its actor, cause and generator (pseudonymized);
  * its descriptions, names, URLs, avatars and `extraData` go.
  */
-export const HISTORY = object({
+const HISTORY = object({
   author: PERSON,
   created: text,
   historyMetadata: object({ actor: participant, cause: participant, generator: participant, type: text }),
@@ -139,21 +140,18 @@ export const issueSchema = (extraFields: Record<string, ResponseSchema> = {}): R
 /** One issue, as `GET /issue/{id}` returns it and as each element of a search page. */
 export const ISSUE_SCHEMA: ResponseSchema = issueSchema();
 
-/** A `search/jql` page (GET or POST, v2 or v3): token paging plus the older counters. */
+/** A `search/jql` page (GET or POST, v2 or v3): token paging (it has no counters). */
 export const SEARCH_PAGE_SCHEMA: ResponseSchema = object({
   issues: array(ISSUE_SCHEMA),
   isLast: flag,
-  maxResults: integer,
   nextPageToken: text,
-  startAt: integer,
-  total: integer,
 });
 
 /** `GET /issue/{id}/changelog`: its page `self` and `nextPage` link stay, as in Psoxy. */
 export const CHANGELOG_PAGE_SCHEMA: ResponseSchema = object({
   self: text,
   nextPage: text,
-  ...offsetPage('values', HISTORY),
+  ...pageBean(HISTORY),
 });
 
 /** `POST /changelog/bulkfetch`. */

@@ -38,6 +38,8 @@ export type EndpointKey =
 
 /** One walk over the page for both keys: after the schema, only people hold them. */
 const PEOPLE = ["$..['accountId','emailAddress']"];
+/** A page of people: no deep walk needed. */
+const PAGE_OF_PEOPLE = ["$.values[*]['accountId','emailAddress']"];
 
 /** The transforms of `jira-service-management-pseudonymized`, by endpoint id, for `options`. */
 export function jiraServiceManagementTransforms(
@@ -51,13 +53,13 @@ export function jiraServiceManagementTransforms(
     'jsm-requests': { responseSchema: requestsSchema(keep), pseudonymize: PEOPLE },
     'jsm-request': { responseSchema: requestSchema(keep), pseudonymize: PEOPLE },
     'jsm-request-comments': { responseSchema: COMMENTS_SCHEMA, pseudonymize: PEOPLE },
-    'jsm-request-participants': { responseSchema: USERS_SCHEMA, pseudonymize: PEOPLE },
+    'jsm-request-participants': { responseSchema: USERS_SCHEMA, pseudonymize: PAGE_OF_PEOPLE },
     'jsm-request-sla': { responseSchema: SLA_SCHEMA },
     'jsm-request-status': { responseSchema: STATUS_SCHEMA },
     'jsm-queues': { responseSchema: QUEUES_SCHEMA },
     'jsm-queue-issues': { responseSchema: QUEUE_ISSUES_SCHEMA, pseudonymize: issuePeople('$.values[*]') },
     'jsm-organizations': { responseSchema: ORGANIZATIONS_SCHEMA },
-    'jsm-organization-users': { responseSchema: USERS_SCHEMA, pseudonymize: PEOPLE },
+    'jsm-organization-users': { responseSchema: USERS_SCHEMA, pseudonymize: PAGE_OF_PEOPLE },
   };
 }
 

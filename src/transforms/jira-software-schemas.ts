@@ -1,7 +1,7 @@
 import { projectNames } from './jira-cloud-directory-schemas';
 import { issueSchema } from './jira-cloud-schemas';
 import type { ResponseSchema } from './schema-filter';
-import { array, flag, integer, object, offsetPage, text } from './schema-parts';
+import { array, flag, integer, object, offsetPage, pageBean, text } from './schema-parts';
 
 // The allow-lists for Jira Software's boards, sprints and sprint issues. Board and sprint names,
 // like project names, are the operator's choice (`keepProjectNames`): a board or sprint is often
@@ -27,8 +27,7 @@ export const sprintSchema = (keepNames: boolean): ResponseSchema =>
  */
 export const boardPageSchema = (keepNames: boolean): ResponseSchema =>
   object(
-    offsetPage(
-      'values',
+    pageBean(
       object({
         id: integer,
         isPrivate: flag,
@@ -44,15 +43,15 @@ export const boardPageSchema = (keepNames: boolean): ResponseSchema =>
     ),
   );
 
-/** `GET /board/{id}/sprint`. */
+/** `GET /board/{id}/sprint`: paged without a `total`. */
 export const sprintPageSchema = (keepNames: boolean): ResponseSchema =>
-  object(offsetPage('values', sprintSchema(keepNames)));
+  object({ isLast: flag, maxResults: integer, startAt: integer, values: array(sprintSchema(keepNames)) });
 
 /**
  * An issue as the agile endpoints return it: the Jira issue allow-list plus the agile fields. An
  * epic keeps its id and whether it is done (its key, name and summary go); `flagged` stays.
  */
-export const agileIssueSchema = (keepNames: boolean): ResponseSchema =>
+const agileIssueSchema = (keepNames: boolean): ResponseSchema =>
   issueSchema({
     closedSprints: array(sprintSchema(keepNames)),
     epic: object({ done: flag, id: integer }),

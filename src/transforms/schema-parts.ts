@@ -5,7 +5,6 @@ import type { ResponseSchema } from './schema-filter';
 
 export const text: ResponseSchema = { type: 'string' };
 export const integer: ResponseSchema = { type: 'integer' };
-export const number: ResponseSchema = { type: 'number' };
 export const flag: ResponseSchema = { type: 'boolean' };
 
 export const object = (properties: Record<string, ResponseSchema>): ResponseSchema => ({
@@ -15,16 +14,21 @@ export const object = (properties: Record<string, ResponseSchema>): ResponseSche
 export const array = (items: ResponseSchema): ResponseSchema => ({ type: 'array', items });
 export const idOnly = object({ id: text });
 
-/** Offset paging, as most Jira endpoints page (`isLast` where Atlassian adds it). */
+/** Offset paging, as the older Jira pages (comments, worklogs, agile issues) do it. */
 export const offsetPage = (items: string, item: ResponseSchema): Record<string, ResponseSchema> => ({
-  isLast: flag,
   maxResults: integer,
   startAt: integer,
   total: integer,
   [items]: array(item),
 });
 
-/** Service Management paging: `start`, `limit`, `size`, `isLastPage` (its `_links` hold site URLs only). */
+/** Jira's `PageBean`: offset paging with `isLast`, the items in `values`. */
+export const pageBean = (item: ResponseSchema): Record<string, ResponseSchema> => ({
+  isLast: flag,
+  ...offsetPage('values', item),
+});
+
+/** Service Management paging: `start`, `limit`, `size`, `isLastPage`; its `_links` (page URLs) go. */
 export const servicePage = (item: ResponseSchema): ResponseSchema =>
   object({ isLastPage: flag, limit: integer, size: integer, start: integer, values: array(item) });
 
@@ -35,7 +39,7 @@ export const servicePage = (item: ResponseSchema): ResponseSchema =>
  * `text` is dropped, as is the document's `version`: the node tree is all that remains. Spread
  * into the root of a schema that uses `richText`.
  */
-export const RICH_TEXT_DEFINITIONS: Record<string, ResponseSchema> = {
+const RICH_TEXT_DEFINITIONS: Record<string, ResponseSchema> = {
   adfNode: {
     type: 'object',
     properties: { type: text, content: array({ $ref: '#/definitions/adfNode' }) },

@@ -14,6 +14,7 @@ describe('configuration', () => {
       port: 8787,
       logLevel: 'info',
       ruleSets: ['jira-cloud'],
+      keepProjectNames: false,
       jiraCloudId: undefined,
     });
   });
@@ -37,6 +38,7 @@ describe('configuration', () => {
     [{ ATLASSIAN_API_URL: 'not a url' }, 'ATLASSIAN_API_URL: must be an http(s) URL'],
     [{ RULE_SET: 'jira-cloud,' }, 'RULE_SET: must be a comma list of'],
     [{ LOCK_TTL_SECONDS: '301' }, 'LOCK_TTL_SECONDS: must be a whole number from 5 to 300'],
+    [{ KEEP_PROJECT_NAMES: 'yes' }, 'KEEP_PROJECT_NAMES: must be one of true, false'],
     [{ GCP_PROJECT: 'X' }, 'GCP_PROJECT: must be a GCP project id'],
     [{ SECRET_PREFIX: 'a b' }, 'SECRET_PREFIX: must be letters, digits'],
     [
@@ -64,6 +66,7 @@ describe('configuration', () => {
     expect(loadConfig({ ATLASSIAN_AUTH_URL: 'https://auth.example.com//' }).authUrl).toBe(
       'https://auth.example.com',
     );
+    expect(loadConfig({ KEEP_PROJECT_NAMES: 'true' }).keepProjectNames).toBe(true);
     expect(loadConfig({ MAX_RESPONSE_BYTES: '2048', LOCK_TTL_SECONDS: '5' })).toMatchObject({
       maxResponseBytes: 2048,
       lockTtlMs: 5000,

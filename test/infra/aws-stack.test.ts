@@ -45,6 +45,7 @@ describe('AWS stack: function and URL', () => {
     expect(Object.keys(fn.environment.variables).sort()).toEqual(
       [
         'JIRA_CLOUD_ID',
+        'KEEP_PROJECT_NAMES',
         'KMS_KEY_ID',
         'LOG_LEVEL',
         'RULES',
@@ -491,6 +492,7 @@ describe('AWS stack: network and variables', () => {
         'caller_gcp_service_account_ids',
         'environment',
         'jira_cloud_id',
+        'keep_project_names',
         'kms_key_arn',
         'lambda_zip',
         'log_level',
@@ -521,7 +523,9 @@ describe('AWS stack: network and variables', () => {
     expect(store.validation[0].condition).toBe(
       '${contains(["aws-ssm", "aws-secrets-manager"], var.secret_store)}',
     );
-    for (const name of Object.keys(tf.variable).filter((n) => !['rules_file', 'lambda_zip'].includes(n)))
+    // a free path, a zip path and a bool (its type is its check) need no validation of their own
+    const unchecked = ['rules_file', 'lambda_zip', 'keep_project_names'];
+    for (const name of Object.keys(tf.variable).filter((n) => !unchecked.includes(n)))
       expect(tf.variable[name].validation, name).toHaveLength(1);
   });
 });

@@ -50,7 +50,11 @@ describe('GCP stack: function', () => {
       available_memory: '${var.memory_mb}Mi',
     });
     const env = fn.service_config.environment_variables;
-    expect(env).toMatchObject({ SECRET_STORE: 'gcp-secret-manager', GCP_PROJECT: '${var.gcp_project}' });
+    expect(env).toMatchObject({
+      SECRET_STORE: 'gcp-secret-manager',
+      GCP_PROJECT: '${var.gcp_project}',
+      KEEP_PROJECT_NAMES: '${var.keep_project_names ? "true" : "false"}',
+    });
     expect(fn.service_config.timeout_seconds).toBeGreaterThan(Number(env.UPSTREAM_TIMEOUT_SECONDS));
     const object = tf.resource.google_storage_bucket_object.source_zip;
     expect(object).toMatchObject({
@@ -344,6 +348,7 @@ describe('GCP stack: alerts, dashboard, outputs, variables', () => {
         'ingress',
         'invoker_members',
         'jira_cloud_id',
+        'keep_project_names',
         'log_level',
         'memory_mb',
         'notification_channels',

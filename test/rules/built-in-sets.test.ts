@@ -3,6 +3,7 @@ import { loadRules } from '../../src/rules';
 import { english, rulesDocument } from '../../src/rules/schema';
 import { BUILT_IN_SETS } from '../../src/rules/sets';
 import { RULE_SETS } from '../../src/rules/sets/names';
+import { pseudonymizedTwin } from '../../src/rules/sets/pseudonymized';
 
 /** The cold start compiles the built-in sets without the schema check (src/rules/document.ts): this is it. */
 describe('built-in rule sets', () => {
@@ -39,5 +40,17 @@ describe('loadRules loads what the source needs', () => {
       site,
     );
     expect(custom.endpoints.map((e) => e.id)).toEqual(['me']);
+  });
+});
+
+describe('pseudonymizedTwin', () => {
+  it('refuses an endpoint without a transform rather than passing its answer through', () => {
+    const doc = { endpoints: [{ id: 'new-endpoint', path: '/rest/api/3/new' }] };
+    expect(() => pseudonymizedTwin(doc, {}, 'Jira Cloud')).toThrow(
+      'no Jira Cloud transform for endpoint new-endpoint',
+    );
+    expect(pseudonymizedTwin(doc, { 'new-endpoint': { redact: ['$.x'] } }, 'Jira Cloud').endpoints).toEqual([
+      { id: 'new-endpoint', path: '/rest/api/3/new', transforms: { redact: ['$.x'] } },
+    ]);
   });
 });
