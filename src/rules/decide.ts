@@ -1,6 +1,6 @@
 import type { CompiledTransform } from '../transforms';
-import { type CanonicalTarget, canonicalise, encodeValue, MAX_QUERY_LENGTH, type Refusal } from './canonical';
 import type { CompiledBody } from './body';
+import { type CanonicalTarget, canonicalise, encodeValue, MAX_QUERY_LENGTH, type Refusal } from './canonical';
 import { type CompiledEndpoint, matchesPath, type QueryRule } from './compile';
 
 export type Decision =

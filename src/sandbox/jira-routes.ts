@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import {
   type ApiAnswer,
   type ApiRequest,
   countParam,
   isAnswer,
   jsonBody,
-  tokenPage,
   type Product,
   type Route,
+  tokenPage,
 } from './api-route';
 import { issueJson, selectFields } from './jira-issue-render';
 import {
@@ -29,8 +28,8 @@ import {
   type View,
   worklogJson,
 } from './jira-render';
-import { JqlError, parseJql } from './jql';
 import { changedWorklogsPage, worklogChanges } from './jira-worklogs';
+import { JqlError, parseJql } from './jql';
 
 /** Jira's REST API under `/ex/jira/{cloudId}/rest/api/{2,3,latest}`, read only; api.ts routes to it. */
 

@@ -1,12 +1,4 @@
-import {
-  type ApiAnswer,
-  type ApiRequest,
-  countParam,
-  isAnswer,
-  type Product,
-  type Route,
-  tokenPage,
-} from './api-route';
+import { type ApiAnswer, type ApiRequest, countParam, isAnswer, type Product, tokenPage } from './api-route';
 import { issueJson, selectFields } from './jira-issue-render';
 import type { Issue } from './jira-model';
 import type { View } from './jira-render';

@@ -92,7 +92,13 @@ describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists th
       'GET',
       '/rest/api/3/field',
       ['read:jira-work'],
-      ['read:field:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira', 'read:field-configuration:jira'],
+      [
+        'read:field:jira',
+        'read:avatar:jira',
+        'read:project-category:jira',
+        'read:project:jira',
+        'read:field-configuration:jira',
+      ],
     ],
     ['GET', '/rest/api/3/status', ['read:jira-work'], ['read:status:jira']],
     ['GET', '/rest/api/3/priority', ['read:jira-work'], ['read:priority:jira']],
@@ -107,7 +113,13 @@ describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists th
       'POST',
       '/rest/api/2/search/jql',
       ['read:jira-work'],
-      ['read:issue-details:jira', 'read:audit-log:jira', 'read:avatar:jira', 'read:field-configuration:jira', 'read:issue-meta:jira'],
+      [
+        'read:issue-details:jira',
+        'read:audit-log:jira',
+        'read:avatar:jira',
+        'read:field-configuration:jira',
+        'read:issue-meta:jira',
+      ],
     ],
     ['POST', '/rest/api/3/search/approximate-count', ['read:jira-work'], ['read:issue-details:jira']],
     [
@@ -116,8 +128,18 @@ describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists th
       ['read:jira-work'],
       ['read:issue-meta:jira', 'read:avatar:jira', 'read:issue.changelog:jira'],
     ],
-    ['GET', '/rest/api/3/worklog/updated', ['read:jira-work'], ['read:issue-worklog:jira', 'read:issue-worklog.property:jira']],
-    ['GET', '/rest/api/2/worklog/deleted', ['read:jira-work'], ['read:issue-worklog:jira', 'read:issue-worklog.property:jira']],
+    [
+      'GET',
+      '/rest/api/3/worklog/updated',
+      ['read:jira-work'],
+      ['read:issue-worklog:jira', 'read:issue-worklog.property:jira'],
+    ],
+    [
+      'GET',
+      '/rest/api/2/worklog/deleted',
+      ['read:jira-work'],
+      ['read:issue-worklog:jira', 'read:issue-worklog.property:jira'],
+    ],
     [
       'POST',
       '/rest/api/3/worklog/list',
@@ -142,12 +164,20 @@ describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists th
   it.each(CASES)('%s %s', (method, target, classic, granular) => {
     const set = target.startsWith('/rest/api/') ? rules : software;
     const decide = (scopes: string[]) => set.decide(method, target, granted(...scopes));
-    expect(decide(['offline_access'])).toMatchObject({ ok: false, status: 403, message: expect.stringContaining('needs scopes') });
+    expect(decide(['offline_access'])).toMatchObject({
+      ok: false,
+      status: 403,
+      message: expect.stringContaining('needs scopes'),
+    });
     expect(decide(granular)).toMatchObject({ ok: true });
     // every scope of the alternative is needed
     expect(decide(granular.slice(1))).toMatchObject({ ok: false });
     if (classic) expect(decide(classic)).toMatchObject({ ok: true });
-    else expect(decide(['read:jira-work', 'read:jira-user']), 'Jira Software has no classic scopes').toMatchObject({ ok: false });
+    else
+      expect(
+        decide(['read:jira-work', 'read:jira-user']),
+        'Jira Software has no classic scopes',
+      ).toMatchObject({ ok: false });
   });
 
   it('every new Jira Cloud endpoint opens with the default bootstrap scopes; Jira Software needs its own', () => {

@@ -238,7 +238,9 @@ describe('Jira Software', () => {
     const [, page] = await call<{ issues: Issue[] }>('GET', '/agile/1.0/sprint/4/issue?maxResults=50');
     const moved = page.issues.find((i) => (i.fields.closedSprints as unknown[]).length > 0);
     expect(moved?.fields.sprint).toMatchObject({ id: 4, state: 'active' });
-    expect((moved?.fields.closedSprints as Sprint[]).every((s) => s.state === 'closed')).toBe(true);
+    expect((moved?.fields.closedSprints as Sprint[] | undefined)?.every((s) => s.state === 'closed')).toBe(
+      true,
+    );
     const [, only] = await call<{ issues: Issue[] }>('GET', '/agile/1.0/sprint/4/issue?fields=summary');
     expect(Object.keys(only.issues[0]?.fields ?? {})).toEqual(['summary']);
   });
