@@ -142,7 +142,8 @@ export function checkBody(
   const twice = duplicateKey(text);
   if (twice !== undefined) return refuse(`body key ${keyName(twice)} appears twice`);
 
-  const out: Record<string, unknown> = {};
+  // no prototype: a rule may name any plain key, `__proto__` and `constructor` included
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, v] of Object.entries(value)) {
     const check = rule.keys.get(key);
     if (!check) {
@@ -156,7 +157,7 @@ export function checkBody(
     out[key] = v;
   }
   for (const key of rule.required) {
-    if (!(key in out)) return refuse(`body key ${key} is required`);
+    if (!Object.hasOwn(out, key)) return refuse(`body key ${key} is required`);
   }
   return { ok: true, body: Buffer.from(JSON.stringify(out)) };
 }

@@ -296,6 +296,28 @@ ${body}
     expect(check('{"jql":"assignee = x"}')).toMatchObject({ ok: false, code: 'blocked_by_rules' });
   });
 
+  it('a rule may name keys that are Object.prototype names: they are kept, and required means present', async () => {
+    const custom = await loadRules(
+      {
+        ruleSets: [],
+        rulesInline: yaml(`      keys:
+        constructor: { type: string }
+        toString: { type: integer }
+      required: [constructor]`),
+      },
+      CLOUD_ID,
+    );
+    const d = custom.decide('POST', '/rest/api/3/search/approximate-count', undefined);
+    if (!d.ok || !d.body) throw new Error('no body rule');
+    const check = (b: string) => checkBody(d.body?.rule as never, JSON_TYPE, null, Buffer.from(b), 'POST x');
+    expect(check('{"toString":1}')).toMatchObject({
+      ok: false,
+      message: 'POST x: body key constructor is required',
+    });
+    const sent = check('{"constructor":"a","toString":2}');
+    expect(sent.ok && sent.body.toString()).toBe('{"constructor":"a","toString":2}');
+  });
+
   it.each([
     [
       'a body without POST',
