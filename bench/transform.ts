@@ -16,8 +16,23 @@ import { JIRA_SOFTWARE_TRANSFORMS } from '../src/transforms/jira-software';
 const SEARCH_100 =
   '/rest/api/3/search/jql?jql=order%20by%20created&maxResults=100&fields=summary,description,status,created,updated,reporter,assignee,creator,comment,worklog';
 
-const PAGES: { name: string; target: string; spec: TransformSpec; reshape?: (text: string) => string }[] = [
+const PAGES: {
+  name: string;
+  target: string;
+  spec: TransformSpec;
+  /** A POST's JSON body (the read-only POSTs). */
+  body?: unknown;
+  reshape?: (text: string) => string;
+}[] = [
   { name: 'search/jql (100 issues)', target: SEARCH_100, spec: JIRA_CLOUD_TRANSFORMS['search-jql'] },
+  {
+    name: 'bulk changelogs (1,000 issues)',
+    target: '/rest/api/3/changelog/bulkfetch',
+    // every issue of the sandbox, every history (its 120 issues hold about 260)
+    body: { issueIdsOrKeys: Array.from({ length: 120 }, (_, i) => String(10001 + i)), maxResults: 10_000 },
+    spec: JIRA_CLOUD_TRANSFORMS['changelog-bulkfetch'],
+    reshape: asThousandIssues,
+  },
   {
     name: 'agile sprint issues (100 issues)',
     target: SEARCH_100,
@@ -64,7 +79,9 @@ export async function benchTransform(): Promise<TransformFigures[]> {
     const texts: string[] = [];
     for (const page of PAGES) {
       const res = await fetch(`${sandbox.url}/ex/jira/${SANDBOX_SITE.id}${page.target}`, {
-        headers: { authorization: `Bearer ${token}` },
+        method: page.body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: page.body === undefined ? undefined : JSON.stringify(page.body),
       });
       const text = await res.text();
       texts.push(page.reshape ? page.reshape(text) : text);
@@ -74,6 +91,20 @@ export async function benchTransform(): Promise<TransformFigures[]> {
   } finally {
     await sandbox.close();
   }
+}
+
+/**
+ * A bulk changelog page for 1,000 issues, the most one call may ask for: the sandbox's 120 issues'
+ * changelogs cycled over 1,000 issue ids (the same people recur, as on a real site).
+ */
+function asThousandIssues(text: string): string {
+  const { issueChangeLogs } = JSON.parse(text) as { issueChangeLogs: { changeHistories: unknown[] }[] };
+  const logs = Array.from({ length: 1000 }, (_, i) => ({
+    issueId: String(10001 + i),
+    changeHistories: (issueChangeLogs[i % issueChangeLogs.length] as { changeHistories: unknown[] })
+      .changeHistories,
+  }));
+  return JSON.stringify({ issueChangeLogs: logs });
 }
 
 /** A search page as `/rest/agile/1.0/sprint/{id}/issue` answers: offset paged, with the agile fields. */

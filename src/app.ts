@@ -6,6 +6,7 @@ import { errorResponse, ProxyError } from './errors';
 import { debugEnabled, logger, metric } from './log';
 import { METRIC } from './metric-names';
 import type { ProxyStep } from './proxy';
+import { withRequestBody } from './request-body';
 import type { Rules } from './rules';
 import type { RefreshReport, TokenLifecycle } from './tokens/lifecycle';
 
@@ -87,7 +88,7 @@ export function createApp({ rules, tokens, proxy, health, close, callerNetworks,
         if (!decision.ok)
           throw new ProxyError(decision.status === 414 ? 'uri_too_long' : decision.code, decision.message);
         endpoint = decision.endpointId;
-        response = await proxy(call, decision, requestId);
+        response = await proxy(call, await withRequestBody(call, decision), requestId);
       }
     } catch (err) {
       if (!(err instanceof ProxyError)) logger.error('request failed', { requestId, err });

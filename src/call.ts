@@ -25,6 +25,12 @@ export interface ProxyCall {
   readonly clientAddress?: string;
   /** The caller's identity as the platform verified it (src/adapters/caller-identity.ts), for the audit line. */
   readonly caller?: string;
+  /**
+   * The request body, read on demand (at most once) and only for a method that carries one: a GET
+   * never pays for it. Resolves undefined when the body is larger than `maxBytes` (reading stops
+   * there). Absent: the platform gave no body.
+   */
+  readonly body?: (maxBytes: number) => Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -60,7 +66,16 @@ export function callFromRequest(req: Request, target?: string, requestId?: strin
     const url = new URL(req.url);
     t = url.pathname + url.search;
   }
-  return { method: req.method, target: t, header: (name) => req.headers.get(name), requestId };
+  return {
+    method: req.method,
+    target: t,
+    header: (name) => req.headers.get(name),
+    requestId,
+    body: async (maxBytes) => {
+      const bytes = new Uint8Array(await req.arrayBuffer());
+      return bytes.length > maxBytes ? undefined : bytes;
+    },
+  };
 }
 
 // Fetch's Request refuses CONNECT, TRACE and TRACK, and upper-cases DELETE, GET, HEAD, OPTIONS,

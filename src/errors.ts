@@ -6,6 +6,8 @@ const CODES = {
   method_not_allowed: { status: 405, psoxy: 'INVALID_REQUEST' },
   uri_too_long: { status: 414, psoxy: 'INVALID_REQUEST' },
   misdirected_request: { status: 421, psoxy: 'INVALID_REQUEST' },
+  payload_too_large: { status: 413, psoxy: 'INVALID_REQUEST' },
+  unsupported_media_type: { status: 415, psoxy: 'INVALID_REQUEST' },
   blocked_by_rules: { status: 403, psoxy: 'BLOCKED_BY_RULES' },
   // The caller's network is outside ALLOWED_CALLER_IP_RANGES (src/caller-networks.ts).
   caller_not_allowed: { status: 403, psoxy: 'BLOCKED_BY_RULES' },

@@ -29,6 +29,8 @@ export interface UpstreamRequest {
   accept: string | null;
   /** Passed only when the body goes back untouched (a transform needs plain JSON). */
   acceptEncoding: string | null;
+  /** A read-only POST's JSON body, as the rules re-serialized it; GET sends none. */
+  body?: Buffer;
 }
 
 export interface UpstreamResponse {
@@ -72,6 +74,10 @@ export class Upstream {
       'x-request-id': r.requestId,
     };
     if (r.acceptEncoding) headers['accept-encoding'] = r.acceptEncoding;
+    if (r.body) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(r.body.length);
+    }
     const https = base.https;
     const { hostname, port, prefix } = base;
     return new Promise((resolve, reject) => {
@@ -109,7 +115,7 @@ export class Upstream {
         }
         resolve({ status: res.statusCode ?? 502, headers: out, body: res });
       });
-      req.end();
+      req.end(r.body);
     });
   }
 

@@ -53,6 +53,7 @@ export function createProxy({ apiUrl, upstream, tokens, quota, loadSalt }: Proxy
           path,
           accessToken,
           requestId,
+          body: decision.upstreamBody,
           accept: call.header('accept'),
           acceptEncoding: transform ? null : call.header('accept-encoding'),
         })

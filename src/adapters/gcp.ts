@@ -8,6 +8,7 @@ import { logger } from '../log';
 import { googleIdTokenCaller } from './caller-identity';
 import { frontEndClientAddress } from './client-address';
 import type { AppStart } from './cold-start';
+import { nodeBodyReader } from './node-body';
 import { sendReply } from './node-send';
 
 /**
@@ -23,8 +24,9 @@ function traceId(header: string | string[] | undefined): string | undefined {
 
 const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
-function toCall(req: FunctionRequest): ProxyCall {
+function toCall(req: FunctionRequest, res: FunctionResponse): ProxyCall {
   const headers = req.headers;
+  const raw = req.rawBody;
   return {
     method: req.method,
     // originalUrl is the request-target as received, before Express or WHATWG URL touch it.
@@ -36,12 +38,15 @@ function toCall(req: FunctionRequest): ProxyCall {
     requestId: traceId(headers['x-cloud-trace-context']),
     clientAddress: frontEndClientAddress(headers['x-forwarded-for'], req.socket.remoteAddress),
     caller: googleIdTokenCaller(single(headers['x-serverless-authorization']), headers.authorization),
+    // The framework has parsed any body it knows the type of, keeping the bytes in `rawBody`: the
+    // core reads those bytes, never the framework's parsed value; an untyped body is still unread.
+    body: raw ? async (maxBytes) => (raw.length > maxBytes ? undefined : raw) : nodeBodyReader(req, res),
   };
 }
 
 export function gcpHandler(app: AppStart) {
   return async function jiraTokenProxy(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-    const call = toCall(req);
+    const call = toCall(req, res);
     try {
       // The same refusal as the node:http adapter: HTTP/0.9-style lines and other versions.
       if (req.httpVersionMajor !== 1)

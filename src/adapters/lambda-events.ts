@@ -55,6 +55,7 @@ const v2: EventProcessor<APIGatewayProxyEventV2, APIGatewayProxyStructuredResult
       headers,
       ctx.requestId,
       { clientAddress: ctx.http.sourceIp, caller: awsIamCaller(iamAuthorizer(e)) },
+      eventBody(e.body, e.isBase64Encoded),
     );
   },
   async createResult(reply) {
@@ -97,6 +98,7 @@ const v1: EventProcessor<V1Event, APIGatewayProxyResult> = {
         clientAddress: e.requestContext.identity?.sourceIp,
         caller: awsIamCaller(e.requestContext.identity),
       },
+      eventBody(e.body, e.isBase64Encoded),
     );
   },
   async createResult(reply) {
@@ -120,15 +122,22 @@ export function processorFor(event: unknown): EventProcessor | undefined {
 /** What the core accepts as a request id (app.ts); others fall back to Lambda's own id. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The core reads no request body (nothing but GET-like calls go upstream): headers and target only. */
 function call(
   method: string,
   target: string,
   headers: Record<string, string>,
   id: string | undefined,
   origin: Pick<ProxyCall, 'clientAddress' | 'caller'>,
+  body: ProxyCall['body'],
 ): ProxyCall {
-  return { method, target, header: (name) => headers[name] ?? null, requestId: usableId(id), ...origin };
+  return {
+    method,
+    target,
+    header: (name) => headers[name] ?? null,
+    requestId: usableId(id),
+    ...origin,
+    body,
+  };
 }
 
 /** The SigV4 caller of an AWS_IAM function URL (payload 2.0 types leave the authorizer out). */
@@ -136,6 +145,21 @@ function iamAuthorizer(e: APIGatewayProxyEventV2) {
   return (
     e.requestContext as { authorizer?: { iam?: { userArn?: string | null; callerId?: string | null } } }
   ).authorizer?.iam;
+}
+
+/**
+ * The event's body as bytes, decoded only when the core asks (a GET never does): text as UTF-8,
+ * anything API Gateway or a function URL deemed binary (a content type they do not treat as text,
+ * or a compressed body) arrives base64-encoded.
+ */
+function eventBody(body: string | null | undefined, base64: boolean | undefined): ProxyCall['body'] {
+  if (!body) return undefined;
+  return async (maxBytes) => {
+    // base64 is 4 characters per 3 bytes: a body too large before decoding is not decoded at all
+    if ((base64 ? Math.floor((body.length * 3) / 4) - 2 : body.length) > maxBytes) return undefined;
+    const bytes = Buffer.from(body, base64 ? 'base64' : 'utf8');
+    return bytes.length > maxBytes ? undefined : bytes;
+  };
 }
 
 function replyHeaders(reply: Reply): Iterable<[string, string]> {

@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../app';
 import type { ProxyCall } from '../call';
 import { errorResponse, ProxyError } from '../errors';
 import { logger } from '../log';
 import { hostChecker } from './host-check';
+import { nodeBodyReader } from './node-body';
 import { sendReply } from './node-send';
 
 /** node:http <-> the core: the local server and the tests run exactly what the cloud handlers run. */
@@ -25,7 +26,7 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The core reads a few headers of a request: straight from Node's parsed headers, no web objects. */
-function toCall(req: IncomingMessage): ProxyCall {
+function toCall(req: IncomingMessage, res: ServerResponse): ProxyCall {
   const headers = req.headers;
   return {
     method: req.method ?? '',
@@ -36,6 +37,7 @@ function toCall(req: IncomingMessage): ProxyCall {
     },
     // The socket's peer: `serve` has no front end, so no header may stand in for it.
     clientAddress: req.socket.remoteAddress,
+    body: nodeBodyReader(req, res),
   };
 }
 
@@ -61,7 +63,7 @@ export function createHttpServer(app: App, opts: HttpServerOptions = {}): Server
         return;
       }
       app
-        .handle(toCall(req))
+        .handle(toCall(req, res))
         .then((reply) => sendReply(res, reply))
         .catch((err: unknown) => {
           logger.error('request failed in the adapter', { cause: (err as Error).message });

@@ -93,9 +93,14 @@ async function storedState(config: Config): Promise<{ hasTokens: boolean; cloudI
 
 async function startSandboxMode(base: Config, port: number) {
   // The sandbox is a separate program: only this CLI path loads it.
-  const { startSandbox, SANDBOX_CLIENT, PSOXY_SCOPES, parseRateLimits, describeRateLimits } = await import(
-    '../sandbox'
-  );
+  const {
+    startSandbox,
+    SANDBOX_CLIENT,
+    PSOXY_SCOPES,
+    JIRA_SOFTWARE_SCOPES,
+    parseRateLimits,
+    describeRateLimits,
+  } = await import('../sandbox');
   const rateLimits = sandboxRateLimits(parseRateLimits);
   const sandbox = await startSandbox({
     accessTokenLifetimeSeconds: sandboxTokenLifetimeSeconds(),
@@ -125,7 +130,8 @@ async function startSandboxMode(base: Config, port: number) {
       tokenClient: new TokenClient(sandbox.url),
       apiUrl: sandbox.url,
       credentials: { clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret },
-      code: sandbox.mintCode({ scopes: PSOXY_SCOPES, redirectUri }),
+      // Jira Software's scopes too, so that RULE_SET=jira-cloud,jira-software shows every endpoint
+      code: sandbox.mintCode({ scopes: [...PSOXY_SCOPES, ...JIRA_SOFTWARE_SCOPES], redirectUri }),
       redirectUri,
     });
     return {

@@ -2,9 +2,11 @@ import { NO_CREDENTIALS } from '../stores/aws-errors';
 import { fetchCause } from '../tokens/atlassian';
 
 /**
- * `test-calls --url`: the health check and the example API calls against a deployed proxy,
- * signed the way its platform requires (SigV4 for a Lambda function URL, a Google ID token for a
- * Cloud Function), printed as a table.
+ * `test-calls --url`: the health check and the example API calls against a deployed proxy, the
+ * read surface of an incremental sync included (metadata, search by POST, bulk changelogs, worklogs
+ * changed since, and Jira Software's boards and sprints when the rule set has them), signed the way
+ * its platform requires (SigV4 for a Lambda function URL, a Google ID token for a Cloud Function),
+ * printed as a table.
  */
 
 export interface TestCallsFlags {
@@ -24,7 +26,8 @@ interface CallResult {
   headroom: string;
 }
 
-type Signer = (url: URL) => Promise<Record<string, string>>;
+/** Headers that authenticate one request; a POST's body is part of what SigV4 signs. */
+type Signer = (url: URL, method: string, body: string | undefined) => Promise<Record<string, string>>;
 
 const LAMBDA_URL = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
 const GCP_URL = /(\.cloudfunctions\.net|\.run\.app)$/;
@@ -33,20 +36,40 @@ export async function testCalls(flags: TestCallsFlags): Promise<void> {
   const base = proxyUrl(flags.url);
   const sign = await signerFor(base, flags);
   const results: CallResult[] = [];
-  const call = async (name: string, path: string) => {
+  const skipped = new Set<string>();
+  const skip = (call: string, why: string) => {
+    skipped.add(call);
+    results.push({ call, status: `skipped: ${why}`, ms: 0, bytes: 0, headroom: '-' });
+  };
+  /** One call; its body when it answered 2xx. `optional`: a rules refusal is a skip, not a failure. */
+  const call = async (name: string, path: string, body?: unknown, optional = false) => {
     const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const method = text === undefined ? 'GET' : 'POST';
     const started = performance.now();
     try {
-      const res = await fetch(url, { headers: { accept: 'application/json', ...(await sign(url)) } });
-      const body = Buffer.from(await res.arrayBuffer());
+      const res = await fetch(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(text === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(await sign(url, method, text)),
+        },
+        body: text,
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (optional && res.status === 403 && res.headers.get('x-psoxy-error') === 'BLOCKED_BY_RULES') {
+        skip(name, 'not in the rule set');
+        return undefined;
+      }
       results.push({
         call: name,
         status: res.status,
         ms: Math.round(performance.now() - started),
-        bytes: body.length,
+        bytes: bytes.length,
         headroom: headroom(res.headers),
       });
-      return res.ok ? body : undefined;
+      return res.ok ? (JSON.parse(bytes.toString('utf8')) as unknown) : undefined;
     } catch (err) {
       results.push({
         call: name,
@@ -60,15 +83,23 @@ export async function testCalls(flags: TestCallsFlags): Promise<void> {
   };
 
   await call('health', '/_health');
+  await call('server info', '/rest/api/2/serverInfo');
   await call('users', '/rest/api/3/users?startAt=0&maxResults=5');
   await call('groups', '/rest/api/3/group/bulk?startAt=0&maxResults=5');
-  const page = await call(
+  await call('fields', '/rest/api/3/field');
+  await call('statuses', '/rest/api/3/status');
+  const page = (await call(
     'search/jql',
     '/rest/api/3/search/jql?jql=order%20by%20created%20DESC&maxResults=5&fields=summary',
-  );
-  const issueId = page
-    ? (JSON.parse(page.toString('utf8')) as { issues?: { id?: string }[] }).issues?.[0]?.id
-    : undefined;
+  )) as { issues?: { id?: string }[] } | undefined;
+  await call('search/jql POST', '/rest/api/3/search/jql', {
+    jql: 'order by created DESC',
+    fields: ['summary'],
+    maxResults: 5,
+  });
+  await call('approximate count', '/rest/api/3/search/approximate-count', { jql: 'order by created DESC' });
+  const issueIds = (page?.issues ?? []).flatMap((i) => (i.id ? [i.id] : []));
+  const issueId = issueIds[0];
   if (issueId) {
     for (const part of ['changelog', 'comment', 'worklog']) {
       await call(
@@ -76,27 +107,50 @@ export async function testCalls(flags: TestCallsFlags): Promise<void> {
         `/rest/api/3/issue/${encodeURIComponent(issueId)}/${part}?startAt=0&maxResults=5`,
       );
     }
-  } else {
-    results.push({
-      call: 'issue changelog/comment/worklog',
-      status: 'skipped: no issue found',
-      ms: 0,
-      bytes: 0,
-      headroom: '-',
+    await call('bulk changelogs', '/rest/api/3/changelog/bulkfetch', {
+      issueIdsOrKeys: issueIds,
+      maxResults: 5,
     });
+  } else {
+    skip('issue changelog/comment/worklog', 'no issue found');
   }
+  const updated = (await call('worklogs updated', '/rest/api/3/worklog/updated?since=0')) as
+    | { values?: { worklogId?: number }[] }
+    | undefined;
+  const worklogIds = (updated?.values ?? []).slice(0, 5).flatMap((v) => (v.worklogId ? [v.worklogId] : []));
+  if (worklogIds.length) await call('worklog list', '/rest/api/3/worklog/list', { ids: worklogIds });
+  else skip('worklog list', 'no worklog changed');
   await call('projects', '/rest/api/3/project/search?startAt=0&maxResults=5');
+  await jiraSoftware(call, skip);
 
   console.table(results);
-  const failed = results.filter((r) => (typeof r.status === 'number' ? r.status >= 300 : !skipped(r)));
+  const failed = results.filter(
+    (r) => !skipped.has(r.call) && (typeof r.status !== 'number' || r.status >= 300),
+  );
   if (failed.length) {
     throw new Error(
-      `${failed.length} of ${results.filter((r) => !skipped(r)).length} calls failed (${failed.map((f) => f.call).join(', ')})`,
+      `${failed.length} of ${results.length - skipped.size} calls failed (${failed.map((f) => f.call).join(', ')})`,
     );
   }
 }
 
-const skipped = (r: CallResult) => typeof r.status === 'string' && r.status.startsWith('skipped');
+type Call = (name: string, path: string, body?: unknown, optional?: boolean) => Promise<unknown>;
+
+/** Boards, a board's sprints and a sprint's issues in both forms, when the rule set has them. */
+async function jiraSoftware(call: Call, skip: (call: string, why: string) => void): Promise<void> {
+  const boards = (await call('boards', '/rest/agile/1.0/board?maxResults=5&type=scrum', undefined, true)) as
+    | { values?: { id?: number }[] }
+    | undefined;
+  const boardId = boards?.values?.[0]?.id;
+  if (boardId === undefined) return;
+  const sprints = (await call('board sprints', `/rest/agile/1.0/board/${boardId}/sprint?maxResults=5`)) as
+    | { values?: { id?: number }[] }
+    | undefined;
+  const sprintId = sprints?.values?.[0]?.id;
+  if (sprintId === undefined) return skip('sprint issues', 'no sprint found');
+  await call('sprint issues', `/rest/agile/1.0/sprint/${sprintId}/issue?maxResults=5`);
+  await call('sprint issues (token paged)', `/rest/software/1.0/sprint/${sprintId}/issue?maxResults=5`);
+}
 
 /** The --url value as a base URL; anything else is one line with what to type instead. */
 function proxyUrl(given: string): URL {
@@ -159,17 +213,22 @@ async function sigv4Signer(region: string, roleArn: string | undefined): Promise
     );
   });
   const signer = new SignatureV4({ service: 'lambda', region, credentials, sha256: Sha256 });
-  return async (url) => {
+  return async (url, method, body) => {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const signed = await signer.sign({
-      method: 'GET',
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port ? Number(url.port) : undefined,
       path: url.pathname,
       query,
-      headers: { host: url.host, accept: 'application/json' },
+      headers: {
+        host: url.host,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body,
     });
     const { host: _host, ...headers } = signed.headers as Record<string, string>;
     return headers;

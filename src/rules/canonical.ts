@@ -43,7 +43,7 @@ const PARAM_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** What RFC 3986 lets a query hold unencoded, less `;` (some servers split parameters on it). */
 const QUERY_RAW = /^[A-Za-z0-9\-._~!$&'()*+,=:@/?%]*$/;
 /** C0/C1 controls, DEL, invisible format characters (bidi overrides, zero-width), line separators. */
-const UNSAFE_DECODED = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+export const UNSAFE_DECODED = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const LEFTOVER_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const HEX = /^[0-9A-Fa-f]{2}$/;
 

@@ -1,4 +1,5 @@
 import type { CompiledTransform, ResponseSchema, TransformSpec } from '../transforms';
+import { type CompiledBody, compileBody } from './body';
 import { RuleProblem } from './errors';
 import type { EndpointRule, Method } from './schema';
 
@@ -12,6 +13,8 @@ export interface CompiledEndpoint {
   template: Segment[] | null;
   regex: RegExp | null;
   query: ReadonlyMap<string, QueryRule>;
+  /** POST's JSON body and its query parameters (`query` is then GET's); undefined: POST takes no body. */
+  body: { rule: CompiledBody; query: ReadonlyMap<string, QueryRule> } | undefined;
   /** Alternatives: any one fully granted will do; empty = no scope needed. */
   scopes: readonly (readonly string[])[];
   transform: CompiledTransform | undefined;
@@ -63,15 +66,17 @@ export function compileEndpoint(
     }
   }
 
-  const query = new Map<string, QueryRule>();
-  for (const [name, spec] of Object.entries(rule.query ?? {})) {
-    const where = [...at, 'query', name];
-    if (spec === null || typeof spec === 'string') {
-      query.set(name, { pattern: spec === null ? null : compileRegex(spec, where), multiple: false });
-    } else {
-      const pattern = spec.pattern == null ? null : compileRegex(spec.pattern, [...where, 'pattern']);
-      query.set(name, { pattern, multiple: spec.multiple ?? false });
+  const query = compileQuery(rule.query, [...at, 'query']);
+
+  let body: CompiledEndpoint['body'];
+  if (rule.body) {
+    if (!methods.has('POST' satisfies Method)) {
+      throw new RuleProblem([...at, 'body'], 'a body rule is for POST: list POST in methods');
     }
+    body = {
+      rule: compileBody(rule.body, [...at, 'body']),
+      query: compileQuery(rule.body.query, [...at, 'body', 'query']),
+    };
   }
 
   let transform: CompiledTransform | undefined;
@@ -95,9 +100,24 @@ export function compileEndpoint(
     template,
     regex,
     query,
+    body,
     scopes: rule.scopes ?? [],
     transform,
   };
+}
+
+function compileQuery(spec: EndpointRule['query'], at: (string | number)[]): Map<string, QueryRule> {
+  const query = new Map<string, QueryRule>();
+  for (const [name, param] of Object.entries(spec ?? {})) {
+    const where = [...at, name];
+    if (param === null || typeof param === 'string') {
+      query.set(name, { pattern: param === null ? null : compileRegex(param, where), multiple: false });
+    } else {
+      const pattern = param.pattern == null ? null : compileRegex(param.pattern, [...where, 'pattern']);
+      query.set(name, { pattern, multiple: param.multiple ?? false });
+    }
+  }
+  return query;
 }
 
 function compileTemplate(path: string, params: Record<string, string>, at: (string | number)[]): Segment[] {

@@ -1,6 +1,7 @@
 import type { CompiledTransform } from '../transforms';
+import type { CompiledBody } from './body';
 import { type CanonicalTarget, canonicalise, encodeValue, MAX_QUERY_LENGTH, type Refusal } from './canonical';
-import { type CompiledEndpoint, matchesPath } from './compile';
+import { type CompiledEndpoint, matchesPath, type QueryRule } from './compile';
 
 export type Decision =
   | {
@@ -9,6 +10,10 @@ export type Decision =
       upstreamPath: string;
       upstreamQuery: string;
       transform?: CompiledTransform;
+      /** A POST whose JSON body must pass `rule` (src/rules/body.ts); `what` names the call in messages. */
+      body?: { rule: CompiledBody; what: string };
+      /** What goes upstream as the body: set by the core once `body` has passed, never by the rules. */
+      upstreamBody?: Buffer;
     }
   | {
       ok: false;
@@ -52,12 +57,15 @@ export function decide(
     return refuse(`${verb} ${shown} is not allowed (allowed: ${[...pathMatch.methods].join(', ')})`);
   }
 
-  const problem = checkQuery(endpoint, target, `${verb} ${shown}`);
+  const what = `${verb} ${shown}`;
+  // A POST with a body rule takes its parameters in the body; its query has its own (short) list.
+  const bodyRule = method === 'POST' ? endpoint.body : undefined;
+  const problem = checkQuery(bodyRule ? bodyRule.query : endpoint.query, target, what);
   if (problem) return problem;
 
   if (grantedScopes !== undefined && endpoint.scopes.length > 0) {
     const missing = missingScopes(endpoint.scopes, grantedScopes);
-    if (missing) return refuse(`${verb} ${shown} needs scopes ${missing}`);
+    if (missing) return refuse(`${what} needs scopes ${missing}`);
   }
 
   let upstreamQuery = '';
@@ -79,15 +87,20 @@ export function decide(
     upstreamPath: target.site ? `/ex/jira/${cloudId}${target.path}` : target.path,
     upstreamQuery,
     transform: endpoint.transform,
+    ...(bodyRule ? { body: { rule: bodyRule.rule, what } } : {}),
   };
 }
 
-function checkQuery(endpoint: CompiledEndpoint, target: CanonicalTarget, what: string): Refusal | undefined {
+function checkQuery(
+  rules: ReadonlyMap<string, QueryRule>,
+  target: CanonicalTarget,
+  what: string,
+): Refusal | undefined {
   const seen = target.query.length > 1 ? new Set<string>() : undefined;
   for (const { name, value } of target.query) {
-    const rule = endpoint.query.get(name);
+    const rule = rules.get(name);
     if (!rule) {
-      const allowed = [...endpoint.query.keys()];
+      const allowed = [...rules.keys()];
       return refuse(
         `${what}: query parameter ${name} is not allowed (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'none allowed'})`,
       );

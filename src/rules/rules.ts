@@ -21,6 +21,8 @@ export interface EndpointInfo {
   /** The path template, or the regular expression for a `pathRegex` rule. */
   path: string;
   query: readonly string[];
+  /** The JSON body keys a POST may send; empty when POST takes no body. */
+  bodyKeys: readonly string[];
   /** Alternatives: any one fully granted will do; empty = no scope needed. */
   scopes: readonly (readonly string[])[];
   /** true when the endpoint's responses are redacted or pseudonymized. */
@@ -42,6 +44,7 @@ export function createRules(endpoints: readonly CompiledEndpoint[], cloudId: str
       methods: [...e.methods],
       path: e.path,
       query: [...e.query.keys()],
+      bodyKeys: e.body ? [...e.body.rule.keys.keys()] : [],
       scopes: e.scopes,
       transformed: e.transform !== undefined,
     })),

@@ -28,6 +28,48 @@ const queryParam = z.union(
   { error: 'must be null (any value), a regular expression, or { pattern, multiple }' },
 );
 
+const int = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
+/** A JSON scalar a body key may hold; every string and array has a bound, explicit or default. */
+const bodyScalar = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('string'),
+    pattern: z.optional(z.string()),
+    maxLength: z.optional(int(1, 1_048_576)),
+  }),
+  z.strictObject({
+    type: z.literal('integer'),
+    minimum: z.optional(int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+    maximum: z.optional(int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+  }),
+  z.strictObject({ type: z.literal('boolean') }),
+]);
+
+const bodyValue = z.union(
+  [
+    bodyScalar,
+    z.strictObject({
+      type: z.literal('array'),
+      items: bodyScalar,
+      maxItems: int(0, 100_000),
+      minItems: z.optional(int(0, 100_000)),
+    }),
+  ],
+  { error: 'must be { type: string | integer | boolean } or { type: array, items, maxItems }' },
+);
+
+const bodyKey = pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain key name');
+
+/** A read-only POST's JSON body: an object with these keys only, each checked (src/rules/body.ts). */
+const body = z.strictObject({
+  keys: z.record(bodyKey, bodyValue),
+  required: z.optional(z.array(bodyKey)),
+  maxBytes: z.optional(int(2, 1_048_576)),
+  query: z.optional(
+    z.record(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain parameter name'), queryParam),
+  ),
+});
+
 const endpoint = z
   .strictObject({
     id: pattern(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'),
@@ -41,6 +83,7 @@ const endpoint = z
     query: z.optional(
       z.record(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a plain parameter name'), queryParam),
     ),
+    body: z.optional(body),
     scopes: z.optional(
       z.array(z.array(scope).check(z.minLength(1, 'an alternative needs at least one scope'))),
     ),
@@ -64,6 +107,8 @@ export const rulesDocument = z.strictObject({
 
 export type RulesDocument = z.input<typeof rulesDocument>;
 export type EndpointRule = z.output<typeof endpoint>;
+export type BodyRule = z.output<typeof body>;
+export type BodyValueRule = z.output<typeof bodyValue>;
 
 /** A parsed rules file as a checked document; a problem carries the document path to it. */
 export function checkRulesDocument(input: unknown): z.output<typeof rulesDocument> {

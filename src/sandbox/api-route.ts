@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SandboxSite } from './constants';
 import type { JiraData } from './jira-model';
 import type { Grant } from './oauth';
@@ -26,9 +27,12 @@ export interface ApiRequest {
   api: ApiContext;
   site: SandboxSite;
   grant: Grant;
-  /** The version segment as requested: `2`, `3` or `latest` (Jira), `servicedeskapi`. */
+  method: string;
+  /** The version segment as requested: `2`, `3` or `latest` (Jira), `servicedeskapi`, `agile`, `software`. */
   version: string;
   query: URLSearchParams;
+  /** The request body as received (UTF-8); empty for a GET. */
+  body: string;
 }
 
 export interface Route<C> {
@@ -58,9 +62,47 @@ export const METHOD_NOT_ALLOWED: ApiAnswer = { status: 405 };
 
 export const isAnswer = (x: object): x is ApiAnswer => 'status' in x;
 
+/** A POST's JSON object body as Jira reads it, or Jira's 400 when it is not one. */
+export function jsonBody(r: ApiRequest): Record<string, unknown> | ApiAnswer {
+  try {
+    const value: unknown = JSON.parse(r.body);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  return { status: 400, body: { errorMessages: ['The request body is not a JSON object.'], errors: {} } };
+}
+
 /** A paging parameter as Atlassian reads it: absent or empty is the default, else digits or NaN. */
 export function countParam(q: URLSearchParams, name: string, dflt: number): number {
   const raw = q.get(name);
   if (raw === null || raw === '') return dflt;
   return /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
+/**
+ * Token paging as Jira's newer APIs do it (`search/jql`, bulk changelogs, Jira Software's issues): an
+ * opaque token bound to the request it continues; reusing it with another request is a 400.
+ */
+export function tokenPage<T>(
+  all: T[],
+  boundTo: string,
+  token: string | undefined,
+  size: number,
+): { items: T[]; next: string | undefined } | ApiAnswer {
+  const bound = createHash('sha256').update(boundTo).digest('base64url').slice(0, 12);
+  let offset = 0;
+  if (token) {
+    const [b, o] = Buffer.from(token, 'base64url').toString().split(':');
+    if (b !== bound || !/^\d+$/.test(o ?? '')) {
+      return {
+        status: 400,
+        body: { errorMessages: ['The provided next page token is invalid.'], errors: {} },
+      };
+    }
+    offset = Number(o);
+  }
+  const items = all.slice(offset, offset + size);
+  const end = offset + items.length;
+  return { items, next: end < all.length ? Buffer.from(`${bound}:${end}`).toString('base64url') : undefined };
 }

@@ -9,16 +9,19 @@ import {
 } from './api-route';
 import type { SandboxSite } from './constants';
 import { JIRA } from './jira-routes';
+import { JIRA_SOFTWARE } from './jira-software-routes';
 import type { Grant } from './oauth';
 import { SERVICE_DESK } from './servicedesk-routes';
 
 /**
  * api.atlassian.com, the one router: accessible-resources, then `/ex/jira/{cloudId}/rest/...`
  * to the product whose API it is (Jira's `api/{2,3,latest}`, Service Management's
- * `servicedeskapi`). Site, bearer, method and scopes are checked here, once, for both.
+ * `servicedeskapi`, Jira Software's `agile/1.0` and `software/1.0`). Site, bearer, method and
+ * scopes are checked here, once, for all.
  */
 
-const SITE_PATH = /^\/ex\/jira\/([^/]+)\/rest\/(?:api\/(2|3|latest)|(servicedeskapi))\/(.+)$/;
+const SITE_PATH =
+  /^\/ex\/jira\/([^/]+)\/rest\/(?:api\/(2|3|latest)|(servicedeskapi)|(agile|software)\/1\.0)\/(.+)$/;
 
 /** Routes on the raw path: a request-target with encoded or dot segments simply matches nothing. */
 export function handleApi(
@@ -26,6 +29,7 @@ export function handleApi(
   rawTarget: string,
   authorization: string | undefined,
   api: ApiContext,
+  body = '',
 ): ApiAnswer {
   const qAt = rawTarget.indexOf('?');
   const path = qAt < 0 ? rawTarget : rawTarget.slice(0, qAt);
@@ -41,12 +45,23 @@ export function handleApi(
 
   const m = SITE_PATH.exec(path);
   if (!m) return { status: 404, body: { code: 404, message: 'Not Found' } };
-  const [, cloudId = '', jiraVersion, serviceDesk, rest = ''] = m;
+  const [, cloudId = '', jiraVersion, serviceDesk, software, rest = ''] = m;
   const site = api.sites.find((s) => s.id === cloudId);
   if (!site) return { status: 404, body: { errorMessage: 'Site temporarily unavailable' } };
   if (!grant?.siteIds.includes(cloudId)) return UNAUTHORIZED;
-  const request = { api, site, grant, version: jiraVersion ?? serviceDesk ?? '', query };
-  return jiraVersion ? route(JIRA, method, rest, request) : route(SERVICE_DESK, method, rest, request);
+  const request = {
+    api,
+    site,
+    grant,
+    method,
+    version: jiraVersion ?? serviceDesk ?? software ?? '',
+    query,
+    body,
+  };
+  if (jiraVersion) return route(JIRA, method, rest, request);
+  // Jira Software's two APIs share one route table, each route under its API's name
+  if (software) return route(JIRA_SOFTWARE, method, `${software}/${rest}`, request);
+  return route(SERVICE_DESK, method, rest, request);
 }
 
 function route<C>(product: Product<C>, method: string, rest: string, r: ApiRequest): ApiAnswer {

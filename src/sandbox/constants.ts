@@ -42,6 +42,18 @@ export const PSOXY_SCOPES: string[] = [
   'offline_access',
 ];
 
+/**
+ * Jira Software's granular scopes for boards, sprints and their issues (it has no classic ones):
+ * what `bootstrap --scopes` adds for the `jira-software` rule set, and what sandbox mode grants.
+ */
+export const JIRA_SOFTWARE_SCOPES: string[] = [
+  'read:board-scope:jira-software',
+  'read:project:jira',
+  'read:sprint:jira-software',
+  'read:issue-details:jira',
+  'read:jql:jira',
+];
+
 /** Loopback callbacks are allowed for the default client only; any other client needs an exact match. */
 export function redirectAllowed(client: SandboxClient, redirectUri: string): boolean {
   if (client.redirectUris.includes(redirectUri)) return true;

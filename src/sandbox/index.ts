@@ -23,7 +23,7 @@ import type {
  */
 
 export type { SandboxClient, SandboxSite } from './constants';
-export { PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from './constants';
+export { JIRA_SOFTWARE_SCOPES, PSOXY_SCOPES, SANDBOX_CLIENT, SANDBOX_SITE } from './constants';
 export { describeRateLimits, parseRateLimits, type SandboxRateLimit } from './rate-limit';
 export type {
   FailureTarget,
@@ -99,7 +99,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (target === 'api') {
       const refused = meter.refusal();
       if (refused) return sendRaw(res, 429, defaultFailureBody(429), apiHeaders(refused));
-      const answer = handleApi(record.method, record.rawPath, req.headers.authorization, apiCtx);
+      const answer = handleApi(record.method, record.rawPath, req.headers.authorization, apiCtx, record.body);
       if (answer.status === 401) stats.api401++;
       return send(res, answer.status, answer.body, apiHeaders(meter.count()));
     }

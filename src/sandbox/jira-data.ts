@@ -18,12 +18,12 @@ import {
  * and issues every run (the model is in jira-model.ts).
  */
 
-const ISSUE_TYPES = [
+export const ISSUE_TYPES = [
   { id: '10001', name: 'Story' },
   { id: '10003', name: 'Task' },
   { id: '10004', name: 'Bug' },
 ];
-const PRIORITIES = ['Highest', 'High', 'Medium', 'Low', 'Lowest'].map((name, i) => ({
+export const PRIORITIES = ['Highest', 'High', 'Medium', 'Low', 'Lowest'].map((name, i) => ({
   id: String(i + 1),
   name,
 }));
@@ -91,7 +91,7 @@ const WORK = [
 ];
 
 /** Data timestamps start here (2025-01-06T09:00Z), so every run sees the same dates. */
-const EPOCH = Date.UTC(2025, 0, 6, 9, 0, 0);
+export const EPOCH = Date.UTC(2025, 0, 6, 9, 0, 0);
 const HOUR = 3_600_000;
 
 export function generateJiraData(seed = 0x5eed_2025): JiraData {

@@ -1,6 +1,22 @@
-import { createHash } from 'node:crypto';
-import { type ApiAnswer, type ApiRequest, countParam, isAnswer, type Product, type Route } from './api-route';
+import {
+  type ApiAnswer,
+  type ApiRequest,
+  countParam,
+  isAnswer,
+  jsonBody,
+  type Product,
+  type Route,
+  tokenPage,
+} from './api-route';
 import { issueJson, selectFields } from './jira-issue-render';
+import {
+  fieldsJson,
+  issueTypesJson,
+  prioritiesJson,
+  resolutionsJson,
+  serverInfoJson,
+  statusesJson,
+} from './jira-metadata-render';
 import type { Issue, User } from './jira-model';
 import {
   commentJson,
@@ -12,6 +28,7 @@ import {
   type View,
   worklogJson,
 } from './jira-render';
+import { changedWorklogsPage, worklogChanges } from './jira-worklogs';
 import { JqlError, parseJql } from './jql';
 
 /** Jira's REST API under `/ex/jira/{cloudId}/rest/api/{2,3,latest}`, read only; api.ts routes to it. */
@@ -31,18 +48,44 @@ const REMOVED = jiraError(
 );
 
 const WORK = [['read:jira-work']];
+const USER = [['read:jira-user'], ['read:user:jira']];
+const WORKLOG_IDS = [['read:jira-work'], ['read:issue-worklog:jira', 'read:issue-worklog.property:jira']];
 const ROUTES: Route<RouteContext>[] = [
   // Gone for every caller, whatever its scopes.
   { pattern: /^search$/, methods: ['GET', 'POST'], scopes: [[]], handle: () => REMOVED },
   { pattern: /^myself$/, scopes: [['read:jira-user'], ['read:user:jira']], handle: myself },
-  { pattern: /^users$/, scopes: [['read:jira-user'], ['read:user:jira']], handle: users },
+  { pattern: /^users$/, scopes: USER, handle: users },
+  { pattern: /^users\/search$/, scopes: USER, handle: usersSearch },
+  {
+    pattern: /^serverInfo$/,
+    scopes: [['read:jira-user'], ['read:instance-configuration:jira']],
+    handle: (_m, r) => ({ status: 200, body: serverInfoJson(r.site.url) }),
+  },
+  { pattern: /^field$/, scopes: WORK, handle: () => ({ status: 200, body: fieldsJson() }) },
+  { pattern: /^status$/, scopes: WORK, handle: (_m, r) => ({ status: 200, body: statusesJson(r.view) }) },
+  { pattern: /^priority$/, scopes: WORK, handle: (_m, r) => ({ status: 200, body: prioritiesJson(r.view) }) },
+  {
+    pattern: /^resolution$/,
+    scopes: WORK,
+    handle: (_m, r) => ({ status: 200, body: resolutionsJson(r.view) }),
+  },
+  {
+    pattern: /^issuetype$/,
+    scopes: WORK,
+    handle: (_m, r) => ({ status: 200, body: issueTypesJson(r.view) }),
+  },
+  { pattern: /^search\/approximate-count$/, methods: ['POST'], scopes: WORK, handle: approximateCount },
+  { pattern: /^changelog\/bulkfetch$/, methods: ['POST'], scopes: WORK, handle: bulkChangelogs },
+  { pattern: /^worklog\/updated$/, scopes: WORKLOG_IDS, handle: worklogsUpdated },
+  { pattern: /^worklog\/deleted$/, scopes: WORKLOG_IDS, handle: worklogsDeleted },
+  { pattern: /^worklog\/list$/, methods: ['POST'], scopes: WORK, handle: worklogList },
   { pattern: /^group\/bulk$/, scopes: [['read:jira-user'], ['read:group:jira']], handle: groupBulk },
   {
     pattern: /^group\/member$/,
     scopes: [['manage:jira-configuration'], ['read:group:jira', 'read:user:jira', 'read:avatar:jira']],
     handle: groupMember,
   },
-  { pattern: /^search\/jql$/, scopes: WORK, handle: searchJql },
+  { pattern: /^search\/jql$/, methods: ['GET', 'POST'], scopes: WORK, handle: searchJql },
   { pattern: /^project\/search$/, scopes: WORK, handle: projectSearch },
   { pattern: /^issue\/([^/]+)$/, scopes: WORK, handle: issue },
   { pattern: /^issue\/([^/]+)\/changelog$/, scopes: WORK, handle: changelog },
@@ -100,6 +143,11 @@ function users(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
   if (isAnswer(p)) return p;
   const page = r.api.data.users.slice(p.startAt, p.startAt + p.maxResults);
   return { status: 200, body: page.map((u) => userJson(u, r.view)) };
+}
+
+/** The path jira.js getAllUsers calls: `/users` with Jira's larger page. */
+function usersSearch(m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  return users(m, r);
 }
 
 function groupBulk(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
@@ -187,44 +235,158 @@ function issueList(
   };
 }
 
-/**
- * The enhanced search: `nextPageToken`/`isLast` only (no total, no startAt), ids unless `fields`
- * is given. Page tokens are bound to their query: reusing one with another JQL is a 400.
- */
-function searchJql(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+/** The search parameters of a GET's query or a POST's body, as Jira reads them. */
+interface SearchParams {
+  jql: string;
+  fields: string | undefined;
+  nextPageToken: string | undefined;
+  maxResults: string | undefined;
+}
+
+function searchParams(r: RouteContext): SearchParams | ApiAnswer {
   const q = r.query;
-  const jql = q.get('jql') ?? '';
-  let query: ReturnType<typeof parseJql>;
+  if (r.method !== 'POST') {
+    return {
+      jql: q.get('jql') ?? '',
+      fields: q.getAll('fields').join(',') || undefined,
+      nextPageToken: q.get('nextPageToken') ?? undefined,
+      maxResults: q.get('maxResults') ?? undefined,
+    };
+  }
+  const b = jsonBody(r);
+  if (isAnswer(b)) return b;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    jql: text(b.jql) ?? '',
+    fields: Array.isArray(b.fields) ? b.fields.join(',') : undefined,
+    nextPageToken: text(b.nextPageToken),
+    maxResults: typeof b.maxResults === 'number' ? String(b.maxResults) : undefined,
+  };
+}
+
+function matching(jql: string, r: RouteContext): Issue[] | ApiAnswer {
   try {
-    query = parseJql(jql, r.api.now());
+    const query = parseJql(jql, r.api.now());
+    return r.api.data.issues.filter(query.matches).sort(query.compare);
   } catch (err) {
     if (err instanceof JqlError) return jiraError(400, err.message);
     throw err;
   }
-  const fieldsParam = q.get('fields');
-  const fields = fieldsParam ? selectFields(fieldsParam) : undefined;
-  const p = paging(q, 50, fields ? 100 : 5000);
+}
+
+/**
+ * The enhanced search, by GET or POST: `nextPageToken`/`isLast` only (no total, no startAt), ids
+ * unless `fields` is given. Page tokens are bound to their query: reusing one with another JQL is a 400.
+ */
+function searchJql(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const params = searchParams(r);
+  if (isAnswer(params)) return params;
+  const matched = matching(params.jql, r);
+  if (isAnswer(matched)) return matched;
+  const fields = params.fields ? selectFields(params.fields) : undefined;
+  const p = paging(
+    new URLSearchParams(params.maxResults ? { maxResults: params.maxResults } : {}),
+    50,
+    fields ? 100 : 5000,
+  );
   if (isAnswer(p)) return p;
-  const bound = createHash('sha256').update(jql).digest('base64url').slice(0, 12);
-  let offset = 0;
-  const token = q.get('nextPageToken');
-  if (token) {
-    const [b, o] = Buffer.from(token, 'base64url').toString().split(':');
-    if (b !== bound || !/^\d+$/.test(o ?? ''))
-      return jiraError(400, 'The provided next page token is invalid.');
-    offset = Number(o);
-  }
-  const matched = r.api.data.issues.filter(query.matches).sort(query.compare);
-  const page = matched.slice(offset, offset + p.maxResults);
-  const isLast = offset + page.length >= matched.length;
+  const page = tokenPage(matched, params.jql, params.nextPageToken, p.maxResults);
+  if (isAnswer(page)) return page;
   return {
     status: 200,
     body: {
-      issues: page.map((i) => (fields ? issueJson(i, r.view, fields) : { id: i.id })),
-      ...(isLast
-        ? {}
-        : { nextPageToken: Buffer.from(`${bound}:${offset + page.length}`).toString('base64url') }),
-      isLast,
+      issues: page.items.map((i) => (fields ? issueJson(i, r.view, fields) : { id: i.id })),
+      ...(page.next ? { nextPageToken: page.next } : {}),
+      isLast: page.next === undefined,
     },
   };
+}
+
+function approximateCount(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const b = jsonBody(r);
+  if (isAnswer(b)) return b;
+  const matched = matching(typeof b.jql === 'string' ? b.jql : '', r);
+  return isAnswer(matched) ? matched : { status: 200, body: { count: matched.length } };
+}
+
+/**
+ * Changelogs of many issues: histories in the order of the issues asked for, filtered to `fieldIds`
+ * (a history with no item left is left out), paged across issues by `maxResults` histories.
+ */
+function bulkChangelogs(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const b = jsonBody(r);
+  if (isAnswer(b)) return b;
+  const wanted = Array.isArray(b.issueIdsOrKeys) ? b.issueIdsOrKeys.map(String) : [];
+  if (wanted.length === 0) return jiraError(400, 'issueIdsOrKeys must not be empty.');
+  const fieldIds = Array.isArray(b.fieldIds) ? new Set(b.fieldIds.map(String)) : undefined;
+  const maxResults = typeof b.maxResults === 'number' ? Math.min(Math.max(1, b.maxResults), 10_000) : 1000;
+  const seen = new Set<Issue>();
+  const all: { issueId: string; history: Record<string, unknown> }[] = [];
+  for (const idOrKey of wanted) {
+    const found = findIssue(r, idOrKey);
+    if (!found || seen.has(found)) continue;
+    seen.add(found);
+    for (const h of found.changelog) {
+      const history = historyJson(h, r.view) as { items: { fieldId: string }[] };
+      const items = fieldIds ? history.items.filter((i) => fieldIds.has(i.fieldId)) : history.items;
+      if (items.length > 0) all.push({ issueId: found.id, history: { ...history, items } });
+    }
+  }
+  const page = tokenPage(
+    all,
+    JSON.stringify([wanted, [...(fieldIds ?? [])]]),
+    typeof b.nextPageToken === 'string' ? b.nextPageToken : undefined,
+    maxResults,
+  );
+  if (isAnswer(page)) return page;
+  const grouped: { issueId: string; changeHistories: Record<string, unknown>[] }[] = [];
+  for (const { issueId, history } of page.items) {
+    const last = grouped.at(-1);
+    if (last?.issueId === issueId) last.changeHistories.push(history);
+    else grouped.push({ issueId, changeHistories: [history] });
+  }
+  return {
+    status: 200,
+    body: { issueChangeLogs: grouped, ...(page.next ? { nextPageToken: page.next } : {}) },
+  };
+}
+
+const BAD_SINCE = jiraError(400, "The value of 'since' must be a number.");
+
+function worklogsUpdated(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const since = countParam(r.query, 'since', 0);
+  if (Number.isNaN(since)) return BAD_SINCE;
+  const { updated } = worklogChanges(r.api.data);
+  const value = (u: (typeof updated)[number]) => ({
+    worklogId: Number(u.worklog.id),
+    updatedTime: u.at,
+    properties: [],
+  });
+  return { status: 200, body: changedWorklogsPage(updated, since, `${r.view.base}/worklog/updated`, value) };
+}
+
+function worklogsDeleted(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const since = countParam(r.query, 'since', 0);
+  if (Number.isNaN(since)) return BAD_SINCE;
+  const { deleted } = worklogChanges(r.api.data);
+  const value = (d: (typeof deleted)[number]) => ({
+    worklogId: Number(d.id),
+    updatedTime: d.at,
+    properties: [],
+  });
+  return { status: 200, body: changedWorklogsPage(deleted, since, `${r.view.base}/worklog/deleted`, value) };
+}
+
+/** Worklogs by id, in the order asked; ids that name no worklog the user can see are left out. */
+function worklogList(_m: RegExpExecArray, r: RouteContext): ApiAnswer {
+  const b = jsonBody(r);
+  if (isAnswer(b)) return b;
+  const ids = Array.isArray(b.ids) ? b.ids : [];
+  if (ids.length > 1000) return jiraError(400, 'The number of worklog IDs exceeds the limit of 1000.');
+  const { byId } = worklogChanges(r.api.data);
+  const found = ids.flatMap((id) => {
+    const hit = byId.get(String(id));
+    return hit ? [worklogJson(hit.worklog, hit.issue, r.view)] : [];
+  });
+  return { status: 200, body: found };
 }

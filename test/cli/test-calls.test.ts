@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JIRA_SOFTWARE_SCOPES, PSOXY_SCOPES } from '../../src/sandbox';
 import { runCli } from '../helpers/cli';
 import { startProxy, type TestProxy } from '../helpers/proxy';
 
@@ -126,7 +127,10 @@ async function standInHandler(req: IncomingMessage, res: ServerResponse): Promis
 }
 
 beforeAll(async () => {
-  proxy = await startProxy();
+  proxy = await startProxy({
+    env: { RULE_SET: 'jira-cloud,jira-software' },
+    scopes: [...PSOXY_SCOPES, ...JIRA_SOFTWARE_SCOPES],
+  });
   standIn = createServer((req, res) => {
     standInHandler(req, res).catch(() => res.writeHead(500).end());
   });
@@ -155,13 +159,25 @@ function tableRows(stdout: string): Record<string, string>[] {
 
 const EXPECTED_CALLS = [
   'health',
+  'server info',
   'users',
   'groups',
+  'fields',
+  'statuses',
   'search/jql',
+  'search/jql POST',
+  'approximate count',
   'issue changelog',
   'issue comment',
   'issue worklog',
+  'bulk changelogs',
+  'worklogs updated',
+  'worklog list',
   'projects',
+  'boards',
+  'board sprints',
+  'sprint issues',
+  'sprint issues (token paged)',
 ];
 
 describe('test-calls', () => {
@@ -191,7 +207,7 @@ describe('test-calls', () => {
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^jira-token-proxy: \d+ of \d+ calls failed \(health, users/);
+    expect(lines[0]).toMatch(/^jira-token-proxy: \d+ of \d+ calls failed \(health, server info, users/);
     const rows = tableRows(r.stdout);
     const called = rows.filter((row) => !row.status?.startsWith('skipped'));
     expect(called.length).toBeGreaterThan(0);
@@ -214,5 +230,19 @@ describe('test-calls', () => {
     const rows = tableRows(r.stdout);
     expect(rows.map((row) => row.call)).toEqual(EXPECTED_CALLS);
     for (const row of rows) expect(row.status, row.call).toBe('200');
+  });
+
+  it('against a proxy without jira-software: its calls are skipped, not failed', async () => {
+    const plain = await startProxy({ existingSandbox: proxy.sandbox });
+    try {
+      const r = await runCli(['test-calls', '--url', plain.url], awsEnv()).done;
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const rows = tableRows(r.stdout);
+      expect(rows.find((row) => row.call === 'boards')?.status).toBe('skipped: not in the rule set');
+      expect(rows.filter((row) => row.status === '200').length).toBe(EXPECTED_CALLS.length - 4);
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -135,8 +135,8 @@ describe('Function URL (payload 2.0)', () => {
     expect(upstreamCalls().length).toBe(before);
   });
 
-  it('reads a POST event with a base64 body (the core needs only its method, target and headers)', async () => {
-    // The rules refuse POST; what matters is that the event was read, not rejected as unreadable.
+  it('reads a POST event with a base64 body where the core reads none (/_refresh)', async () => {
+    // What matters is that the event was read, not rejected as unreadable.
     const res = await v2(
       functionUrlEvent({
         method: 'POST',
@@ -313,5 +313,83 @@ describe('scheduled refresh and failures', () => {
     const res = (await fresh(functionUrlEvent(), lambdaContext(50))) as V2Result;
     expect(res.statusCode).toBe(504);
     expect(JSON.parse(res.body).error.code).toBe('upstream_timeout');
+  });
+});
+
+describe('request bodies', () => {
+  const COUNT = '/rest/api/3/search/approximate-count';
+  const json = { 'content-type': 'application/json' };
+  const body = '{ "jql": "project = ENG" }';
+  const sentBodies = (before: number) =>
+    upstreamCalls()
+      .slice(before)
+      .map((r) => `${r.method} ${r.body}`);
+
+  it.each([
+    [
+      'a Function URL, as text',
+      () => functionUrlEvent({ method: 'POST', target: COUNT, headers: json, body }),
+    ],
+    [
+      'a Function URL, base64-encoded',
+      () =>
+        functionUrlEvent({
+          method: 'POST',
+          target: COUNT,
+          headers: json,
+          body: Buffer.from(body).toString('base64'),
+          isBase64Encoded: true,
+        }),
+    ],
+    ['an HTTP API on a stage', () => httpApiEvent({ method: 'POST', target: COUNT, headers: json, body })],
+  ])('carries the body of %s to the rules and upstream, re-serialized', async (_how, event) => {
+    const before = upstreamCalls().length;
+    const res = await v2(event());
+    expect(res.statusCode, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ count: 30 });
+    // a retry after a rejected token (an earlier test rotated the family) sends the same body again
+    expect(new Set(sentBodies(before))).toEqual(new Set(['POST {"jql":"project = ENG"}']));
+  });
+
+  it('carries a base64 body of a REST API (payload 1.0) event', async () => {
+    const before = upstreamCalls().length;
+    const event = restApiEvent({
+      method: 'POST',
+      path: COUNT,
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+    });
+    event.multiValueHeaders = { ...event.multiValueHeaders, 'Content-Type': ['application/json'] };
+    event.headers = { ...event.headers, 'Content-Type': 'application/json' };
+    const res = (await invoke(event)) as APIGatewayProxyResult;
+    expect(res.statusCode, res.body).toBe(200);
+    // a retry after a rejected token (an earlier test rotated the family) sends the same body again
+    expect(new Set(sentBodies(before))).toEqual(new Set(['POST {"jql":"project = ENG"}']));
+  });
+
+  it.each([
+    ['a malformed body', '{"jql":bad}', false, 400],
+    ['a malformed base64 body', Buffer.from('{"jql":bad}').toString('base64'), true, 400],
+    [
+      '1,001 issue keys',
+      JSON.stringify({ issueIdsOrKeys: Array.from({ length: 1001 }, (_, i) => `A-${i}`) }),
+      false,
+      403,
+    ],
+    ['a body past the limit, base64', Buffer.alloc(600_000, 0x20).toString('base64'), true, 413],
+  ])('refuses %s through the contract, with nothing upstream', async (_why, payload, base64, status) => {
+    const before = upstreamCalls().length;
+    const res = await v2(
+      functionUrlEvent({
+        method: 'POST',
+        target: '/rest/api/3/changelog/bulkfetch',
+        headers: json,
+        body: payload,
+        isBase64Encoded: base64,
+      }),
+    );
+    expect(res.statusCode).toBe(status);
+    expect(JSON.parse(res.body).error.code).toMatch(/^(bad_request|blocked_by_rules|payload_too_large)$/);
+    expect(upstreamCalls().length).toBe(before);
   });
 });

@@ -193,6 +193,8 @@ describe('bundles', () => {
       ['GET', '/rest/api/3/%2e%2e/users'],
       ['GET', '/_health'],
       ['POST', '/_refresh'],
+      // a body the framework's parser refuses: the contract's JSON error from the built bundle too
+      ['POST', '/rest/api/3/search/jql', { 'content-type': 'application/json' }, '{"a":bad}'],
     ];
     const out = await child(
       'serve-gcp-bundle.mjs',
@@ -204,12 +206,14 @@ describe('bundles', () => {
       },
     );
     expect(out.exports).toContain('jiraTokenProxy');
-    const [myself, hostile, health, refresh] = out.results;
+    const [myself, hostile, health, refresh, malformed] = out.results;
     expect(myself.status).toBe(200);
     expect(JSON.parse(myself.body)).toHaveProperty('accountId');
     expect(hostile.status).toBe(403);
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body).configured.store).toMatch(/gcp/);
     expect(refresh.status).toBe(200);
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.body).error.code).toBe('bad_request');
   });
 });

@@ -172,3 +172,81 @@ describe('Cloud Function jiraTokenProxy', () => {
     expect(get.status).toBe(405);
   });
 });
+
+describe('request bodies under the Functions Framework', () => {
+  const json = { 'content-type': 'application/json' };
+
+  it("a read-only POST: the framework's raw bytes are checked and re-serialized upstream", async () => {
+    const before = upstreamCalls().length;
+    const res = await rawRequest(base, '/rest/api/3/search/approximate-count', {
+      method: 'POST',
+      headers: json,
+      body: '{ "jql" : "project = ENG" }',
+    });
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ count: 30 });
+    const sent = upstreamCalls().slice(before);
+    expect(sent.map((r) => `${r.method} ${r.body}`)).toEqual(['POST {"jql":"project = ENG"}']);
+  });
+
+  it('a body the rules refuse (the framework parsed it, with a duplicate key) never goes upstream', async () => {
+    const before = upstreamCalls().length;
+    const res = await rawRequest(base, '/rest/api/3/search/approximate-count', {
+      method: 'POST',
+      headers: json,
+      body: '{"jql":"project = ENG","jql":"project = OPS"}',
+    });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.message).toContain('body key jql appears twice');
+    expect(upstreamCalls().length).toBe(before);
+  });
+
+  it.each([
+    ['POST', '/rest/api/3/search/jql', 'application/json', '{"a":bad}', 400, 'bad_request'],
+    ['POST', '/rest/api/3/users', 'application/json', '{"a":bad}', 400, 'bad_request'],
+    ['GET', '/rest/api/3/myself', 'application/json', '{"a":bad}', 400, 'bad_request'],
+    ['POST', '/_refresh', 'application/json', 'nonsense', 400, 'bad_request'],
+    ['POST', '/no/such/path', 'application/json', '{', 400, 'bad_request'],
+    [
+      'POST',
+      '/rest/api/3/search/jql',
+      'application/json; charset=latin1',
+      '{}',
+      415,
+      'unsupported_media_type',
+    ],
+    ['POST', '/rest/api/3/search/jql', 'text/plain; charset=klingon', 'x', 415, 'unsupported_media_type'],
+  ])(
+    '%s %s with %s that the framework cannot parse: the contract error, not its HTML page',
+    async (method, target, type, body, status, code) => {
+      const before = upstreamCalls().length;
+      const res = await rawRequest(base, target, {
+        method,
+        headers: {
+          'content-type': type,
+          // Node's client frames a GET's body only when told its length
+          'content-length': String(Buffer.byteLength(body)),
+          'x-cloud-trace-context': '105445aa7843bc8bf206b12000100001/1;o=1',
+        },
+        body,
+      });
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['x-psoxy-error']).toBe('INVALID_REQUEST');
+      expect(res.headers['x-request-id']).toBe('105445aa7843bc8bf206b12000100001');
+      expect(JSON.parse(res.body)).toEqual({ error: { code, message: expect.any(String) } });
+      expect(res.body).not.toMatch(/SyntaxError|<html|at JSON\.parse/i);
+      expect(upstreamCalls().length).toBe(before);
+    },
+  );
+
+  it('a body with no Content-Type, left unread by the framework, is read from the stream and refused', async () => {
+    const before = upstreamCalls().length;
+    const res = await rawRequest(base, '/rest/api/3/search/approximate-count', {
+      method: 'POST',
+      body: '{"jql":"a"}',
+    });
+    expect(res.status).toBe(415);
+    expect(upstreamCalls().length).toBe(before);
+  });
+});

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CASES, captureAll, GOLDEN_SALT, type Golden, goldenFile, startPseudonymizingProxy } from './capture';
+import { capturePipeline, PIPELINE_CASES, startPipelineProxy } from './pipeline';
 import { RICH_TEXT_FILE, type RichTextGolden, startRichTextRun } from './rich-text';
 
 /**
@@ -21,6 +22,16 @@ try {
 } finally {
   await proxy.close();
 }
+const pipeline = await startPipelineProxy(GOLDEN_SALT);
+try {
+  for (const { body: _body, ...golden } of await capturePipeline(pipeline)) {
+    const file = goldenFile(golden.endpoint);
+    writeFileSync(file, `${JSON.stringify(golden satisfies Golden, null, 2)}\n`);
+    files.push(file);
+  }
+} finally {
+  await pipeline.close();
+}
 const richText = await startRichTextRun();
 try {
   const captured = (await richText.capture()).map(({ body: _body, ...golden }) => golden);
@@ -32,5 +43,5 @@ try {
 // in the repository's own JSON style, so `npm run lint` stays quiet about them
 execFileSync('npx', ['biome', 'format', '--write', ...files], { stdio: 'ignore' });
 console.log(
-  `wrote ${files.length} golden files for ${Object.keys(CASES).length} endpoints and the rich-text cases`,
+  `wrote ${files.length} golden files for ${Object.keys(CASES).length + Object.keys(PIPELINE_CASES).length} calls and the rich-text cases`,
 );

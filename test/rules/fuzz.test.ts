@@ -15,11 +15,20 @@ const rules = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
 const SITE = `/ex/jira/${CLOUD_ID}/rest/api`;
 const ISSUE = '(?:[0-9]{1,18}|[A-Za-z][A-Za-z0-9_]{0,254}-[0-9]{1,18})';
 const PAGING = ['startAt', 'maxResults'];
-const ORACLE: [RegExp, string[]][] = [
+const SEARCH = ['jql', 'fields', 'nextPageToken', 'maxResults', 'expand', 'properties', 'fieldsByKeys'];
+/** [path, GET's query parameters, POST's (undefined: no POST)]. */
+const ORACLE: [RegExp, string[], string[]?][] = [
   [new RegExp(`^${SITE}/[23]/users$`), PAGING],
+  [new RegExp(`^${SITE}/[23]/users/search$`), PAGING],
+  [new RegExp(`^${SITE}/[23]/(?:serverInfo|field|status|priority|resolution|issuetype)$`), []],
+  [new RegExp(`^${SITE}/[23]/search/jql$`), [...SEARCH, 'failFast', 'reconcileIssues'], []],
+  [new RegExp(`^${SITE}/3/search/approximate-count$`), [], []],
+  [new RegExp(`^${SITE}/3/changelog/bulkfetch$`), [], []],
+  [new RegExp(`^${SITE}/[23]/worklog/updated$`), ['since', 'expand']],
+  [new RegExp(`^${SITE}/[23]/worklog/deleted$`), ['since']],
+  [new RegExp(`^${SITE}/[23]/worklog/list$`), [], ['expand']],
   [new RegExp(`^${SITE}/[23]/group/bulk$`), PAGING],
   [new RegExp(`^${SITE}/[23]/group/member$`), ['groupId', 'groupName', 'includeInactiveUsers', ...PAGING]],
-  [new RegExp(`^${SITE}/3/search/jql$`), ['jql', 'fields', 'nextPageToken', 'maxResults']],
   [new RegExp(`^${SITE}/3/issue/${ISSUE}$`), ['fields']],
   [new RegExp(`^${SITE}/[23]/issue/${ISSUE}/changelog$`), PAGING],
   [new RegExp(`^${SITE}/3/issue/${ISSUE}/(?:comment|worklog)$`), PAGING],
@@ -204,10 +213,14 @@ function checkAllowed(method: string, target: string): void {
     return;
   }
   allowed++;
-  expect(['GET', 'HEAD']).toContain(method);
+  expect(['GET', 'HEAD', 'POST']).toContain(method);
   // exactly one endpoint template, with only its own parameters
   const hits = ORACLE.filter(([re]) => re.test(d.upstreamPath));
   expect(hits, d.upstreamPath).toHaveLength(1);
+  const allowedNames = method === 'POST' ? hits[0]?.[2] : hits[0]?.[1];
+  expect(allowedNames, `${method} ${d.upstreamPath}`).toBeDefined();
+  // a POST goes up only with a body rule to check its body against
+  expect(d.body !== undefined).toBe(method === 'POST');
   const names =
     d.upstreamQuery === ''
       ? []
@@ -215,7 +228,7 @@ function checkAllowed(method: string, target: string): void {
           .slice(1)
           .split('&')
           .map((p) => p.split('=')[0]);
-  for (const name of names) expect(hits[0]?.[1]).toContain(name);
+  for (const name of names) expect(allowedNames).toContain(name);
   expect(d.upstreamQuery).toMatch(CANONICAL_QUERY);
   // nothing was normalised in the path: the caller sent exactly the canonical path
   const rawPath = target.split('?')[0] as string;

@@ -141,7 +141,7 @@ describe('combining sets', () => {
     expect(
       (await loadRules({ ruleSets: ['jira-cloud-pseudonymized', 'jira-service-management'] }, CLOUD_ID))
         .endpoints,
-    ).toHaveLength(11 + 13);
+    ).toHaveLength(23 + 13);
     await expect(
       loadRules({ ruleSets: ['jira-service-management', 'jira-service-management-pseudonymized'] }, CLOUD_ID),
     ).rejects.toThrow(RulesError);

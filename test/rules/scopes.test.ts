@@ -4,6 +4,7 @@ import { DEFAULT_SCOPES } from '../../src/tokens/scopes';
 import { CLOUD_ID, fill, LEGITIMATE } from './corpus';
 
 const rules = await loadRules({ ruleSets: ['jira-cloud'] }, CLOUD_ID);
+const software = await loadRules({ ruleSets: ['jira-software'] }, CLOUD_ID);
 const granted = (...scopes: string[]) => new Set(scopes);
 
 describe('scope-limited endpoints', () => {
@@ -77,6 +78,113 @@ describe('scope-limited endpoints', () => {
     const defaults = new Set<string>(DEFAULT_SCOPES);
     for (const l of LEGITIMATE) {
       expect(rules.decide(l.method, fill(l.target), defaults), l.target).toMatchObject({ ok: true });
+    }
+  });
+});
+
+describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists them", () => {
+  const JSW_ISSUES = ['read:sprint:jira-software', 'read:issue-details:jira', 'read:jql:jira'];
+  // [method, target, classic alternative (none for Jira Software), granular alternative]
+  const CASES: [string, string, string[] | null, string[]][] = [
+    ['GET', '/rest/api/2/serverInfo', ['read:jira-user'], ['read:instance-configuration:jira']],
+    ['GET', '/rest/api/3/users/search', ['read:jira-user'], ['read:user:jira']],
+    [
+      'GET',
+      '/rest/api/3/field',
+      ['read:jira-work'],
+      [
+        'read:field:jira',
+        'read:avatar:jira',
+        'read:project-category:jira',
+        'read:project:jira',
+        'read:field-configuration:jira',
+      ],
+    ],
+    ['GET', '/rest/api/3/status', ['read:jira-work'], ['read:status:jira']],
+    ['GET', '/rest/api/3/priority', ['read:jira-work'], ['read:priority:jira']],
+    ['GET', '/rest/api/3/resolution', ['read:jira-work'], ['read:resolution:jira']],
+    [
+      'GET',
+      '/rest/api/3/issuetype',
+      ['read:jira-work'],
+      ['read:issue-type:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira'],
+    ],
+    [
+      'POST',
+      '/rest/api/2/search/jql',
+      ['read:jira-work'],
+      [
+        'read:issue-details:jira',
+        'read:audit-log:jira',
+        'read:avatar:jira',
+        'read:field-configuration:jira',
+        'read:issue-meta:jira',
+      ],
+    ],
+    ['POST', '/rest/api/3/search/approximate-count', ['read:jira-work'], ['read:issue-details:jira']],
+    [
+      'POST',
+      '/rest/api/3/changelog/bulkfetch',
+      ['read:jira-work'],
+      ['read:issue-meta:jira', 'read:avatar:jira', 'read:issue.changelog:jira'],
+    ],
+    [
+      'GET',
+      '/rest/api/3/worklog/updated',
+      ['read:jira-work'],
+      ['read:issue-worklog:jira', 'read:issue-worklog.property:jira'],
+    ],
+    [
+      'GET',
+      '/rest/api/2/worklog/deleted',
+      ['read:jira-work'],
+      ['read:issue-worklog:jira', 'read:issue-worklog.property:jira'],
+    ],
+    [
+      'POST',
+      '/rest/api/3/worklog/list',
+      ['read:jira-work'],
+      [
+        'read:comment:jira',
+        'read:group:jira',
+        'read:issue-worklog:jira',
+        'read:issue-worklog.property:jira',
+        'read:project-role:jira',
+        'read:user:jira',
+        'read:avatar:jira',
+      ],
+    ],
+    ['GET', '/rest/agile/1.0/board', null, ['read:board-scope:jira-software', 'read:project:jira']],
+    ['GET', '/rest/agile/1.0/board/1/sprint', null, ['read:sprint:jira-software']],
+    ['GET', '/rest/agile/1.0/sprint/1', null, ['read:sprint:jira-software']],
+    ['GET', '/rest/agile/1.0/sprint/1/issue', null, JSW_ISSUES],
+    ['GET', '/rest/software/1.0/sprint/1/issue', null, JSW_ISSUES],
+  ];
+
+  it.each(CASES)('%s %s', (method, target, classic, granular) => {
+    const set = target.startsWith('/rest/api/') ? rules : software;
+    const decide = (scopes: string[]) => set.decide(method, target, granted(...scopes));
+    expect(decide(['offline_access'])).toMatchObject({
+      ok: false,
+      status: 403,
+      message: expect.stringContaining('needs scopes'),
+    });
+    expect(decide(granular)).toMatchObject({ ok: true });
+    // every scope of the alternative is needed
+    expect(decide(granular.slice(1))).toMatchObject({ ok: false });
+    if (classic) expect(decide(classic)).toMatchObject({ ok: true });
+    else
+      expect(
+        decide(['read:jira-work', 'read:jira-user']),
+        'Jira Software has no classic scopes',
+      ).toMatchObject({ ok: false });
+  });
+
+  it('every new Jira Cloud endpoint opens with the default bootstrap scopes; Jira Software needs its own', () => {
+    const defaults = new Set<string>(DEFAULT_SCOPES);
+    for (const [method, target] of CASES) {
+      const set = target.startsWith('/rest/api/') ? rules : software;
+      expect(set.decide(method, target, defaults).ok, target).toBe(target.startsWith('/rest/api/'));
     }
   });
 });

@@ -226,17 +226,17 @@ describe('search', () => {
     }
   });
 
-  it('unparseable JQL, unknown fields and foreign page tokens are 400s; POST is 405', async () => {
+  it('unparseable JQL, unknown fields and foreign page tokens are 400s; PUT is 405', async () => {
     expect((await statusOf('/search/jql?jql=summary%20~%20foo')).status).toBe(400);
     expect((await statusOf('/search/jql?jql=project%20%3D%20ENG%20ORDER%20BY%20summary')).status).toBe(400);
     const page = await get<Page>('/search/jql?jql=project%20%3D%20ENG&maxResults=5');
     const foreign = await statusOf(`/search/jql?jql=project%20%3D%20OPS&nextPageToken=${page.nextPageToken}`);
     expect(foreign.status).toBe(400);
-    const post = await fetch(`${sb.url}/ex/jira/${SANDBOX_SITE.id}/rest/api/3/search/jql`, {
-      method: 'POST',
+    const put = await fetch(`${sb.url}/ex/jira/${SANDBOX_SITE.id}/rest/api/3/search/jql`, {
+      method: 'PUT',
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(post.status).toBe(405);
+    expect(put.status).toBe(405);
   });
 
   it.each([2, 3])('removed /rest/api/%i/search answers 410 pointing to /search/jql', async (v) => {

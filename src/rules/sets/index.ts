@@ -19,4 +19,7 @@ export const BUILT_IN_SETS: Record<
   'jira-service-management': async () => (await import('./jira-service-management')).JIRA_SERVICE_MANAGEMENT,
   'jira-service-management-pseudonymized': async (options) =>
     (await import('./jira-service-management-pseudonymized')).jiraServiceManagementPseudonymized(options),
+  'jira-software': async () => (await import('./jira-software')).JIRA_SOFTWARE,
+  'jira-software-pseudonymized': async (options) =>
+    (await import('./jira-software-pseudonymized')).jiraSoftwarePseudonymized(options),
 };

@@ -1,16 +1,39 @@
 import type { RulesDocument } from '../schema';
 
 /**
- * Built-in `jira-cloud`: the endpoints an analytics pipeline needs (Psoxy's Jira Cloud set), read
- * only. Rows Jira serves in v2 and v3 allow both; search/jql, issue, comment and worklog are v3
+ * Built-in `jira-cloud`: the endpoints an analytics pipeline needs (Psoxy's Jira Cloud set, and the
+ * read surface of an incremental sync: metadata, search by POST, bulk changelogs, worklogs changed
+ * since), read only. Rows Jira serves in v2 and v3 allow both; issue, comment and worklog are v3
  * only, as Psoxy calls them (their v3 bodies are ADF, which the pseudonymized set relies on).
+ * The POSTs are reads that take their parameters in a JSON body, each key bounded (body.ts).
  * Scopes: the classic alternative first, then the granular one Jira's REST reference lists.
  */
 
 const VERSION = { version: '[23]' };
-const ISSUE_ID = { issueIdOrKey: '[0-9]{1,18}|[A-Za-z][A-Za-z0-9_]{0,254}-[0-9]{1,18}' };
+const ISSUE = '[0-9]{1,18}|[A-Za-z][A-Za-z0-9_]{0,254}-[0-9]{1,18}';
+const ISSUE_ID = { issueIdOrKey: ISSUE };
 const PAGING = { startAt: '[0-9]{1,9}', maxResults: '[0-9]{1,4}' };
 const FIELDS = { pattern: '[A-Za-z0-9_,.*:-]{1,2000}', multiple: true };
+const PAGE_TOKEN = '[A-Za-z0-9._~+/=-]{1,2048}';
+const SEARCH_EXPAND =
+  '(renderedFields|names|schema|transitions|operations|editmeta|changelog|versionedRepresentations)(,(renderedFields|names|schema|transitions|operations|editmeta|changelog|versionedRepresentations)){0,7}';
+/** An issue property key, or a comma list of them (`properties`). */
+const PROPERTY = '[A-Za-z0-9_.,*-]{1,255}';
+/** JQL in a body: long queries are why pipelines POST. */
+const BODY_JQL = { type: 'string', maxLength: 32_768 } as const;
+const BODY_TOKEN = { type: 'string', pattern: PAGE_TOKEN } as const;
+const WORK = ['read:jira-work'];
+const SEARCH_SCOPES = [
+  WORK,
+  [
+    'read:issue-details:jira',
+    'read:audit-log:jira',
+    'read:avatar:jira',
+    'read:field-configuration:jira',
+    'read:issue-meta:jira',
+  ],
+];
+const WORKLOG_IDS_SCOPES = [WORK, ['read:issue-worklog:jira', 'read:issue-worklog.property:jira']];
 
 export const JIRA_CLOUD: RulesDocument = {
   endpoints: [
@@ -46,24 +69,47 @@ export const JIRA_CLOUD: RulesDocument = {
     },
     {
       id: 'search-jql',
-      description: 'Issues matching a JQL query, paged by nextPageToken',
-      path: '/rest/api/3/search/jql',
+      description: 'Issues matching a JQL query, paged by nextPageToken; by GET or, for long queries, POST',
+      path: '/rest/api/{version}/search/jql',
+      params: VERSION,
+      methods: ['GET', 'POST'],
       query: {
         jql: '.{1,8192}',
         fields: FIELDS,
-        nextPageToken: '[A-Za-z0-9._~+/=-]{1,2048}',
+        nextPageToken: PAGE_TOKEN,
         maxResults: '[0-9]{1,4}',
+        expand: SEARCH_EXPAND,
+        properties: { pattern: PROPERTY, multiple: true },
+        fieldsByKeys: 'true|false',
+        failFast: 'true|false',
+        reconcileIssues: { pattern: '[0-9]{1,18}(,[0-9]{1,18}){0,49}', multiple: true },
       },
-      scopes: [
-        ['read:jira-work'],
-        [
-          'read:issue-details:jira',
-          'read:audit-log:jira',
-          'read:avatar:jira',
-          'read:field-configuration:jira',
-          'read:issue-meta:jira',
-        ],
-      ],
+      body: {
+        keys: {
+          jql: BODY_JQL,
+          nextPageToken: BODY_TOKEN,
+          maxResults: { type: 'integer', minimum: 0, maximum: 5000 },
+          fields: {
+            type: 'array',
+            items: { type: 'string', pattern: '[A-Za-z0-9_.*:-]{1,255}' },
+            maxItems: 1000,
+          },
+          expand: { type: 'string', pattern: SEARCH_EXPAND },
+          properties: { type: 'array', items: { type: 'string', pattern: PROPERTY }, maxItems: 5 },
+          fieldsByKeys: { type: 'boolean' },
+          failFast: { type: 'boolean' },
+          reconcileIssues: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
+        },
+      },
+      scopes: SEARCH_SCOPES,
+    },
+    {
+      id: 'search-approximate-count',
+      description: 'How many issues a JQL query matches, roughly (sizing a sync)',
+      path: '/rest/api/3/search/approximate-count',
+      methods: ['POST'],
+      body: { keys: { jql: BODY_JQL }, required: ['jql'] },
+      scopes: [WORK, ['read:issue-details:jira']],
     },
     {
       id: 'issue',
@@ -95,6 +141,33 @@ export const JIRA_CLOUD: RulesDocument = {
       scopes: [['read:jira-work'], ['read:issue-meta:jira', 'read:avatar:jira', 'read:issue.changelog:jira']],
     },
     {
+      id: 'changelog-bulkfetch',
+      description: 'The changelogs of up to 1,000 issues per call, paged by nextPageToken',
+      path: '/rest/api/3/changelog/bulkfetch',
+      methods: ['POST'],
+      body: {
+        keys: {
+          issueIdsOrKeys: {
+            type: 'array',
+            items: { type: 'string', pattern: ISSUE },
+            minItems: 1,
+            maxItems: 1000,
+          },
+          fieldIds: {
+            type: 'array',
+            items: { type: 'string', pattern: '[A-Za-z0-9_.:-]{1,255}' },
+            maxItems: 10,
+          },
+          maxResults: { type: 'integer', minimum: 1, maximum: 10_000 },
+          nextPageToken: BODY_TOKEN,
+        },
+        required: ['issueIdsOrKeys'],
+        // 1,000 keys of up to 274 characters, quoted
+        maxBytes: 524_288,
+      },
+      scopes: [WORK, ['read:issue-meta:jira', 'read:avatar:jira', 'read:issue.changelog:jira']],
+    },
+    {
       id: 'issue-comment',
       description: "An issue's comments, paged",
       path: '/rest/api/3/issue/{issueIdOrKey}/comment',
@@ -121,6 +194,46 @@ export const JIRA_CLOUD: RulesDocument = {
       query: PAGING,
       scopes: [
         ['read:jira-work'],
+        [
+          'read:comment:jira',
+          'read:group:jira',
+          'read:issue-worklog:jira',
+          'read:issue-worklog.property:jira',
+          'read:project-role:jira',
+          'read:user:jira',
+          'read:avatar:jira',
+        ],
+      ],
+    },
+    {
+      id: 'worklog-updated',
+      description: 'Ids of the worklogs updated since a time (epoch ms), paged by since',
+      path: '/rest/api/{version}/worklog/updated',
+      params: VERSION,
+      query: { since: '[0-9]{1,19}', expand: 'properties' },
+      scopes: WORKLOG_IDS_SCOPES,
+    },
+    {
+      id: 'worklog-deleted',
+      description: 'Ids of the worklogs deleted since a time (epoch ms), paged by since',
+      path: '/rest/api/{version}/worklog/deleted',
+      params: VERSION,
+      query: { since: '[0-9]{1,19}' },
+      scopes: WORKLOG_IDS_SCOPES,
+    },
+    {
+      id: 'worklog-list',
+      description: 'Up to 1,000 worklogs by id',
+      path: '/rest/api/{version}/worklog/list',
+      params: VERSION,
+      methods: ['POST'],
+      body: {
+        keys: { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: 1000 } },
+        required: ['ids'],
+        query: { expand: 'properties' },
+      },
+      scopes: [
+        WORK,
         [
           'read:comment:jira',
           'read:group:jira',
@@ -164,6 +277,68 @@ export const JIRA_CLOUD: RulesDocument = {
       scopes: [
         ['read:jira-user'],
         ['read:application-role:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'],
+      ],
+    },
+    {
+      id: 'server-info',
+      description: "The site's base URL, version and deployment type (clients call it first)",
+      path: '/rest/api/{version}/serverInfo',
+      params: VERSION,
+      scopes: [['read:jira-user'], ['read:instance-configuration:jira']],
+    },
+    {
+      id: 'users-search',
+      description: 'All users, paged (the path jira.js getAllUsers calls)',
+      path: '/rest/api/{version}/users/search',
+      params: VERSION,
+      query: PAGING,
+      scopes: [['read:jira-user'], ['read:user:jira']],
+    },
+    {
+      id: 'field',
+      description: 'System and custom fields (maps custom field ids to names)',
+      path: '/rest/api/{version}/field',
+      params: VERSION,
+      scopes: [
+        WORK,
+        [
+          'read:field:jira',
+          'read:avatar:jira',
+          'read:project-category:jira',
+          'read:project:jira',
+          'read:field-configuration:jira',
+        ],
+      ],
+    },
+    {
+      id: 'status',
+      description: 'Statuses with their categories',
+      path: '/rest/api/{version}/status',
+      params: VERSION,
+      scopes: [WORK, ['read:status:jira']],
+    },
+    {
+      id: 'priority',
+      description: 'Priorities',
+      path: '/rest/api/{version}/priority',
+      params: VERSION,
+      scopes: [WORK, ['read:priority:jira']],
+    },
+    {
+      id: 'resolution',
+      description: 'Resolutions',
+      path: '/rest/api/{version}/resolution',
+      params: VERSION,
+      scopes: [WORK, ['read:resolution:jira']],
+    },
+    {
+      id: 'issuetype',
+      description: 'Issue types',
+      path: '/rest/api/{version}/issuetype',
+      params: VERSION,
+      scopes: [
+        WORK,
+        ['read:issue-type:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira'],
       ],
     },
     {

@@ -7,5 +7,7 @@ export const RULE_SETS = [
   'jira-cloud-pseudonymized',
   'jira-service-management',
   'jira-service-management-pseudonymized',
+  'jira-software',
+  'jira-software-pseudonymized',
 ] as const;
 export type RuleSetName = (typeof RULE_SETS)[number];
