@@ -113,7 +113,8 @@ describe('the token endpoint and the proxy unreachable', () => {
     expect(r.stdout).toContain("'fetch failed (ECONNREFUSED)'");
     expect(r.stdout).toContain("'skipped: no issue found'");
     expect(r.stderr).toBe(
-      'jira-token-proxy: 5 of 5 calls failed (health, users, groups, search/jql, projects)\n',
+      'jira-token-proxy: 12 of 12 calls failed (health, server info, users, groups, fields, statuses, ' +
+        'search/jql, search/jql POST, approximate count, worklogs updated, projects, boards)\n',
     );
   });
 });

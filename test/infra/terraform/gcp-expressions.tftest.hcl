@@ -4,7 +4,7 @@
 # is needed (none is in the local mirror): the module has no resources.
 
 variables {
-  jira_cloud_id   = "0a1b2c3d-1234-4abc-8def-0123456789ab"
+  jira_cloud_id   = "5e6f7a8b-1234-4abc-8def-0123456789ab"
   gcp_project     = "my-analytics-project"
   invoker_members = ["serviceAccount:pipeline@my-analytics-project.iam.gserviceaccount.com"]
 }
