@@ -55,10 +55,18 @@ const ROUTES: Route<RouteContext>[] = [
   { pattern: /^search$/, methods: ['GET', 'POST'], scopes: [[]], handle: () => REMOVED },
   { pattern: /^myself$/, scopes: [['read:jira-user'], ['read:user:jira']], handle: myself },
   { pattern: /^users$/, scopes: USER, handle: users },
-  { pattern: /^users\/search$/, scopes: USER, handle: usersSearch },
   {
+    pattern: /^users\/search$/,
+    scopes: [
+      ['read:jira-user'],
+      ['read:user:jira', 'read:application-role:jira', 'read:avatar:jira', 'read:group:jira'],
+    ],
+    handle: usersSearch,
+  },
+  {
+    // Atlassian: "Any Scope"
     pattern: /^serverInfo$/,
-    scopes: [['read:jira-user'], ['read:instance-configuration:jira']],
+    scopes: [[]],
     handle: (_m, r) => ({ status: 200, body: serverInfoJson(r.site.url) }),
   },
   { pattern: /^field$/, scopes: WORK, handle: () => ({ status: 200, body: fieldsJson() }) },

@@ -84,10 +84,28 @@ describe('scope-limited endpoints', () => {
 
 describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists them", () => {
   const JSW_ISSUES = ['read:sprint:jira-software', 'read:issue-details:jira', 'read:jql:jira'];
+  const SEARCH_GET = [
+    'read:issue-details:jira',
+    'read:audit-log:jira',
+    'read:avatar:jira',
+    'read:field-configuration:jira',
+    'read:issue-meta:jira',
+  ];
+  const SEARCH_POST = [
+    'read:issue-details:jira',
+    'read:field.default-value:jira',
+    'read:field.option:jira',
+    'read:field:jira',
+    'read:group:jira',
+  ];
   // [method, target, classic alternative (none for Jira Software), granular alternative]
   const CASES: [string, string, string[] | null, string[]][] = [
-    ['GET', '/rest/api/2/serverInfo', ['read:jira-user'], ['read:instance-configuration:jira']],
-    ['GET', '/rest/api/3/users/search', ['read:jira-user'], ['read:user:jira']],
+    [
+      'GET',
+      '/rest/api/3/users/search',
+      ['read:jira-user'],
+      ['read:user:jira', 'read:application-role:jira', 'read:avatar:jira', 'read:group:jira'],
+    ],
     [
       'GET',
       '/rest/api/3/field',
@@ -109,19 +127,9 @@ describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists th
       ['read:jira-work'],
       ['read:issue-type:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira'],
     ],
-    [
-      'POST',
-      '/rest/api/2/search/jql',
-      ['read:jira-work'],
-      [
-        'read:issue-details:jira',
-        'read:audit-log:jira',
-        'read:avatar:jira',
-        'read:field-configuration:jira',
-        'read:issue-meta:jira',
-      ],
-    ],
-    ['POST', '/rest/api/3/search/approximate-count', ['read:jira-work'], ['read:issue-details:jira']],
+    ['GET', '/rest/api/3/search/jql?jql=a', ['read:jira-work'], SEARCH_GET],
+    ['POST', '/rest/api/2/search/jql', ['read:jira-work'], SEARCH_POST],
+    ['POST', '/rest/api/3/search/approximate-count', ['read:jira-work'], SEARCH_POST],
     [
       'POST',
       '/rest/api/3/changelog/bulkfetch',
@@ -178,6 +186,28 @@ describe("the pipeline endpoints' scopes, as Atlassian's REST reference lists th
         decide(['read:jira-work', 'read:jira-user']),
         'Jira Software has no classic scopes',
       ).toMatchObject({ ok: false });
+  });
+
+  it('opens serverInfo to any grant, as Atlassian requires "Any Scope"', () => {
+    for (const scopes of [['offline_access'], ['read:jira-work'], ['read:board-scope:jira-software']]) {
+      expect(rules.decide('GET', '/rest/api/2/serverInfo', granted(...scopes)), scopes[0]).toMatchObject({
+        ok: true,
+      });
+    }
+  });
+
+  it("opens /search/jql's GET and POST with either method's granular set (one rule, one scope list)", () => {
+    for (const set of [SEARCH_GET, SEARCH_POST]) {
+      expect(rules.decide('GET', '/rest/api/3/search/jql?jql=a', granted(...set)).ok).toBe(true);
+      expect(rules.decide('POST', '/rest/api/3/search/jql', granted(...set)).ok).toBe(true);
+    }
+    expect(
+      rules.decide(
+        'GET',
+        '/rest/api/3/search/jql?jql=a',
+        granted('read:issue-details:jira', 'read:field:jira'),
+      ),
+    ).toMatchObject({ ok: false, message: expect.stringContaining('needs scopes read:jira-work, or') });
   });
 
   it('every new Jira Cloud endpoint opens with the default bootstrap scopes; Jira Software needs its own', () => {

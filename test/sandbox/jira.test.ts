@@ -314,6 +314,14 @@ describe('routing and scopes', () => {
     ['/issue/ENG-1/comment', ['read:jira-user'], 401],
     ['/issue/ENG-1/worklog', ['read:jira-user'], 401],
     ['/project/search', ['read:jira-user'], 401],
+    // Atlassian lists "Any Scope" for serverInfo
+    ['/serverInfo', ['read:board-scope:jira-software'], 200],
+    [
+      '/users/search',
+      ['read:user:jira', 'read:application-role:jira', 'read:avatar:jira', 'read:group:jira'],
+      200,
+    ],
+    ['/users/search', ['read:user:jira'], 401],
   ] as const)('%s with %j: %i', async (path, scopes, expected) => {
     const t = (await bootstrap(sb, [...scopes, 'offline_access'])).access;
     const { status, body } = await statusOf(path, t);

@@ -23,17 +23,36 @@ const PROPERTY = '[A-Za-z0-9_.,*-]{1,255}';
 const BODY_JQL = { type: 'string', maxLength: 32_768 } as const;
 const BODY_TOKEN = { type: 'string', pattern: PAGE_TOKEN } as const;
 const WORK = ['read:jira-work'];
-const SEARCH_SCOPES = [
-  WORK,
-  [
-    'read:issue-details:jira',
-    'read:audit-log:jira',
-    'read:avatar:jira',
-    'read:field-configuration:jira',
-    'read:issue-meta:jira',
-  ],
+/** Granular scopes of `GET /search/jql`. */
+const SEARCH_GET = [
+  'read:issue-details:jira',
+  'read:audit-log:jira',
+  'read:avatar:jira',
+  'read:field-configuration:jira',
+  'read:issue-meta:jira',
+];
+/** Granular scopes of `POST /search/jql`, and of `POST /search/approximate-count`. */
+const SEARCH_POST = [
+  'read:issue-details:jira',
+  'read:field.default-value:jira',
+  'read:field.option:jira',
+  'read:field:jira',
+  'read:group:jira',
 ];
 const WORKLOG_IDS_SCOPES = [WORK, ['read:issue-worklog:jira', 'read:issue-worklog.property:jira']];
+/** Worklogs with their comments and authors: an issue's worklogs, and worklogs by id. */
+const WORKLOG_SCOPES = [
+  WORK,
+  [
+    'read:comment:jira',
+    'read:group:jira',
+    'read:issue-worklog:jira',
+    'read:issue-worklog.property:jira',
+    'read:project-role:jira',
+    'read:user:jira',
+    'read:avatar:jira',
+  ],
+];
 
 export const JIRA_CLOUD: RulesDocument = {
   endpoints: [
@@ -101,7 +120,9 @@ export const JIRA_CLOUD: RulesDocument = {
           reconcileIssues: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 50 },
         },
       },
-      scopes: SEARCH_SCOPES,
+      // Atlassian lists different granular scopes for the GET and the POST; one rule has one list,
+      // so either set opens both methods (Jira still checks the method's own).
+      scopes: [WORK, SEARCH_GET, SEARCH_POST],
     },
     {
       id: 'search-approximate-count',
@@ -109,7 +130,7 @@ export const JIRA_CLOUD: RulesDocument = {
       path: '/rest/api/3/search/approximate-count',
       methods: ['POST'],
       body: { keys: { jql: BODY_JQL }, required: ['jql'] },
-      scopes: [WORK, ['read:issue-details:jira']],
+      scopes: [WORK, SEARCH_POST],
     },
     {
       id: 'issue',
@@ -192,18 +213,7 @@ export const JIRA_CLOUD: RulesDocument = {
       path: '/rest/api/3/issue/{issueIdOrKey}/worklog',
       params: ISSUE_ID,
       query: PAGING,
-      scopes: [
-        ['read:jira-work'],
-        [
-          'read:comment:jira',
-          'read:group:jira',
-          'read:issue-worklog:jira',
-          'read:issue-worklog.property:jira',
-          'read:project-role:jira',
-          'read:user:jira',
-          'read:avatar:jira',
-        ],
-      ],
+      scopes: WORKLOG_SCOPES,
     },
     {
       id: 'worklog-updated',
@@ -232,18 +242,7 @@ export const JIRA_CLOUD: RulesDocument = {
         required: ['ids'],
         query: { expand: 'properties' },
       },
-      scopes: [
-        WORK,
-        [
-          'read:comment:jira',
-          'read:group:jira',
-          'read:issue-worklog:jira',
-          'read:issue-worklog.property:jira',
-          'read:project-role:jira',
-          'read:user:jira',
-          'read:avatar:jira',
-        ],
-      ],
+      scopes: WORKLOG_SCOPES,
     },
     {
       id: 'project-search',
@@ -284,7 +283,7 @@ export const JIRA_CLOUD: RulesDocument = {
       description: "The site's base URL, version and deployment type (clients call it first)",
       path: '/rest/api/{version}/serverInfo',
       params: VERSION,
-      scopes: [['read:jira-user'], ['read:instance-configuration:jira']],
+      // no scopes: Atlassian's reference requires "Any Scope", which every grant has
     },
     {
       id: 'users-search',
@@ -292,7 +291,10 @@ export const JIRA_CLOUD: RulesDocument = {
       path: '/rest/api/{version}/users/search',
       params: VERSION,
       query: PAGING,
-      scopes: [['read:jira-user'], ['read:user:jira']],
+      scopes: [
+        ['read:jira-user'],
+        ['read:user:jira', 'read:application-role:jira', 'read:avatar:jira', 'read:group:jira'],
+      ],
     },
     {
       id: 'field',
