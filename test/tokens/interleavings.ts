@@ -40,6 +40,8 @@ export interface World {
     store?: SecretStore;
     authUrl?: string;
     tokenTimings?: RuntimeParts['tokenTimings'];
+    /** Settings of this instance that differ from the world's (e.g. `lockTtlMs`). */
+    config?: Partial<Config>;
   }): Promise<Instance>;
   gate(): Promise<TokenGate>;
   /** The scheduled run, through the Lambda handler of a fresh instance (EventBridge's event). */
@@ -91,7 +93,7 @@ export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions =
         track(
           await startInstance({
             sandbox,
-            config,
+            config: { ...config, ...o.config },
             store: o.store ?? openStore(),
             now: clock.now,
             authUrl: o.authUrl,

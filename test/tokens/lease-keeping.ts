@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClockTimers } from '../helpers/clock-timers';
+import { parseIntent } from '../../src/tokens/intent';
 import { CuttableStore } from '../helpers/interleave';
-import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind } from './interleavings';
+import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind, type World } from './interleavings';
+import { eventually } from './spend-faults';
 
 /**
  * The lease around a spend, through `serve` instances on one store with a moved clock: the
@@ -11,6 +13,12 @@ import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind } from 
  */
 
 const LEASE_MS = 60_000; // LOCK_TTL_SECONDS' default: a third of it between heartbeats
+
+/** The spend intent the stored lease carries now, with its owner. */
+async function storedIntent(w: World) {
+  const lease = await w.storedLease();
+  return { owner: lease?.owner, intent: parseIntent(lease?.note) };
+}
 
 export function describeLeaseKeeping(kind: StoreKind): void {
   describe(`${kind}: the lease around a spend`, () => {
@@ -95,6 +103,63 @@ export function describeLeaseKeeping(kind: StoreKind): void {
       expect(timers.scheduled).toBe(0); // settled: nothing held, no heartbeat
       expect(await w.storedRefresh()).toBe(finished);
       await expectFamilyAlive(w);
+    });
+
+    it('LOCK_TTL_SECONDS=5: the lease still covers the double-check, one call and its write-back (20 s)', async () => {
+      const gate = await w.gate();
+      const a = await w.instance({ authUrl: gate.url, config: { lockTtlMs: 5_000 } });
+      expect((await w.get(a)).status).toBe(200);
+      gate.mode = 'late';
+      w.clock.advance(HOUR - 4 * MIN);
+      const slow = w.get(a);
+      await gate.settled(); // sent: what is left of the lease now must cover the call and the write
+      expect(((await w.storedLease())?.expiresAt ?? 0) - w.clock.now()).toBeGreaterThanOrEqual(20_000);
+      gate.release();
+      expect((await slow).status).toBe(200);
+      await expectFamilyAlive(w);
+    });
+
+    it("finishing an orphaned intent keeps its first-send time: the leeway counts from the first holder's send", async () => {
+      const gate = await w.gate();
+      const a = await w.instance({ authUrl: gate.url });
+      expect((await w.get(a)).status).toBe(200);
+      gate.mode = 'late'; // A is frozen with its answer held: nothing heartbeats it
+      w.clock.advance(HOUR - 4 * MIN);
+      void w.get(a).catch(() => undefined);
+      await gate.settled();
+      const first = await storedIntent(w);
+      w.clock.advance(2 * MIN);
+      const finisherGate = await w.gate();
+      finisherGate.mode = 'hold'; // the finisher is caught under its own lease, before Atlassian answers
+      const b = await w.instance({ authUrl: finisherGate.url });
+      void w.get(b).catch(() => undefined);
+      await finisherGate.settled();
+      const carried = await storedIntent(w);
+      expect(carried.owner).not.toBe(first.owner);
+      expect(carried.intent).toEqual({ ...first.intent, owner: carried.owner });
+    });
+
+    it('a waiter that takes over a lease expiring while it waits keeps the intent time it saw there', async () => {
+      const gate = await w.gate();
+      const a = await w.instance({ authUrl: gate.url });
+      expect((await w.get(a)).status).toBe(200);
+      gate.mode = 'late';
+      w.clock.advance(HOUR + MIN); // expired: a waiter has no token to serve meanwhile
+      void w.get(a).catch(() => undefined);
+      await gate.settled();
+      const first = await storedIntent(w);
+      w.clock.advance(LEASE_MS - 5_000); // A's lease ends inside the waiter's 10 s wait
+      const waiterGate = await w.gate();
+      waiterGate.mode = 'hold';
+      const store = new CuttableStore(w.openStore());
+      const b = await w.instance({ store, authUrl: waiterGate.url });
+      void w.get(b).catch(() => undefined);
+      await eventually(() => store.calls.read >= 2); // it read the lease again while waiting
+      w.clock.advance(6_000);
+      await waiterGate.settled();
+      const taken = await storedIntent(w);
+      expect(taken.owner).not.toBe(first.owner);
+      expect(taken.intent).toEqual({ ...first.intent, owner: taken.owner });
     });
 
     it('a holder whose lease ran out before it sent (frozen under it) does not spend', async () => {

@@ -16,7 +16,7 @@ const tokenCalls = (w: { sandbox: { requests: { rawPath: string }[] } }) =>
   w.sandbox.requests.filter((r) => r.rawPath === '/oauth/token').length;
 
 /** Waits (real time, bounded by the test's timeout) for a background timer's effect. */
-async function eventually(check: () => Promise<boolean> | boolean): Promise<void> {
+export async function eventually(check: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await check())) await sleep(10);
 }
 
