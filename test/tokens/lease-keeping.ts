@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClockTimers } from '../helpers/clock-timers';
 import { parseIntent } from '../../src/tokens/intent';
+import { ClockTimers } from '../helpers/clock-timers';
 import { CuttableStore } from '../helpers/interleave';
 import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind, type World } from './interleavings';
 import { eventually } from './spend-faults';
