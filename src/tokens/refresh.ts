@@ -186,6 +186,7 @@ export class Refresher {
         },
       },
       async (lock) => {
+        // Counted from when the take was sent, not from its answer (HeldLock.takenAt says why).
         this.#leaseUntil = lock.takenAt + this.#ttl;
         // CHECK: the previous holder usually refreshed already.
         const state = await tokens.read();
