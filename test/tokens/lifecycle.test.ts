@@ -229,6 +229,21 @@ describe('token lifecycle', () => {
     expect(second.familyDaysLeft).toBe(364);
   });
 
+  it('a refresh after a successful one writes no outcome record (ACCESS_TOKEN says when)', async () => {
+    const clock = testClock();
+    const p = await proxy({ sandbox: { now: clock.now }, now: clock.now });
+    const n = secretNames(p.config.secretPrefix);
+    const recorded = async () => (await p.store.read([n.REFRESH_OUTCOME])).get(n.REFRESH_OUTCOME)?.version;
+    clock.advance(HOUR);
+    expect((await get(p)).status).toBe(200);
+    const first = await recorded();
+    expect(first).toBeDefined();
+    clock.advance(HOUR);
+    expect((await get(p)).status).toBe(200);
+    expect(p.sandbox.stats().refreshes).toBe(2);
+    expect(await recorded()).toBe(first);
+  });
+
   it('the scheduled run emits the family days left also when its refresh fails', async () => {
     const clock = testClock();
     const p = await proxy({ sandbox: { now: clock.now }, now: clock.now });
