@@ -81,6 +81,7 @@ export function describeLeaseKeeping(kind: StoreKind): void {
       gate.release(); // A's answer arrives: its pair is older than B's
       expect((await slow).status).toBe(200);
       expect(await w.storedRefresh()).toBe(finished);
+      expect(await w.storedLease()).toBeUndefined(); // its re-take for the fenced write was released
       await expectFamilyAlive(w);
     });
 
@@ -102,6 +103,7 @@ export function describeLeaseKeeping(kind: StoreKind): void {
       await timers.advance(30_000); // the loop's next round (at most every 30 s)
       expect(timers.scheduled).toBe(0); // settled: nothing held, no heartbeat
       expect(await w.storedRefresh()).toBe(finished);
+      expect(await w.storedLease()).toBeUndefined();
       await expectFamilyAlive(w);
     });
 
