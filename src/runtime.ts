@@ -14,6 +14,7 @@ import { openStore, type StoreLoaders } from './stores/open';
 import type { SecretStore } from './stores/store';
 import { TokenClient } from './tokens/atlassian';
 import { TokenLifecycle } from './tokens/lifecycle';
+import type { Timers } from './tokens/timers';
 
 /**
  * The one place that wires the proxy, once per process: configuration → store → token lifecycle →
@@ -59,8 +60,11 @@ export interface RuntimeParts {
   /** Compiled rules; undefined when JIRA_CLOUD_ID is not configured. */
   rules: Rules | undefined;
   now?: () => number;
-  /** Tests shorten the token call's timeout and the unfinished-spend timer instead of waiting them out. */
-  tokenTimings?: { callTimeoutMs?: number; finishAfterMs?: number };
+  /**
+   * Tests shorten the token call's timeout and the unfinished-spend timer instead of waiting them
+   * out, and drive the lifecycle's background timers (the lease heartbeat) with their clock.
+   */
+  tokenTimings?: { callTimeoutMs?: number; finishAfterMs?: number; timers?: Timers };
 }
 
 /** The app over an opened store and compiled rules (tests and benchmarks build those themselves). */
@@ -73,6 +77,7 @@ export function buildRuntime({ config, store, rules, now, tokenTimings }: Runtim
     refreshMarginSeconds: config.refreshMarginSeconds,
     lockTtlMs: config.lockTtlMs,
     finishAfterMs: tokenTimings?.finishAfterMs,
+    timers: tokenTimings?.timers,
     now,
   });
   const upstream = new Upstream(config.upstreamTimeoutMs, config.maxResponseBytes);

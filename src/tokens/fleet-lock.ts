@@ -35,6 +35,12 @@ export interface HeldLock {
   readonly owner: string;
   /** Time spent waiting for another holder (0 when the lock was free). */
   readonly waitedMs: number;
+  /**
+   * When the take that succeeded was sent: the lease runs at least until takenAt + ttlMs. Counted
+   * from the answer instead, a holder slowed or frozen while the take was answered would believe
+   * in time its lease no longer has.
+   */
+  readonly takenAt: number;
   /** Leave the lock held after the work (its TTL or a later `releaseFleetLock` frees it). */
   keep(): void;
 }
@@ -53,7 +59,12 @@ export async function withFleetLock<T>(
   const owner = o.owner ?? lockOwner('proxy');
   const now = o.now ?? Date.now;
   const started = now();
-  while (!(await store.tryLock(name, owner, o.ttlMs, o.note?.()))) {
+  let takenAt = started;
+  const take = () => {
+    takenAt = now();
+    return store.tryLock(name, owner, o.ttlMs, o.note?.());
+  };
+  while (!(await take())) {
     // Look (reads only) until the holder is done or its lease is gone; only then try again.
     for (;;) {
       const seen = await o.meanwhile?.();
@@ -68,6 +79,7 @@ export async function withFleetLock<T>(
     return await work({
       owner,
       waitedMs: now() - started,
+      takenAt,
       keep: () => {
         keep = true;
       },

@@ -19,6 +19,7 @@ import { Pacing } from './pacing';
 import { endpointUnavailable, notConfigured, upstreamRejected } from './problems';
 import { NoTimeToSpend, Refresher } from './refresh';
 import { RefreshGate } from './refresh-gate';
+import { realTimers, type Timers } from './timers';
 import { type StoreState, TokenStore } from './token-store';
 import { type AccessToken, familyDaysLeft, type TokenFamily } from './values';
 
@@ -57,6 +58,8 @@ export interface LifecycleOptions {
   refreshDeadlineMs?: number;
   /** When a spend was left ambiguous, this process finishes it after this long (well within a minute). */
   finishAfterMs?: number;
+  /** The background timers (heartbeat, write-back loop, finisher); tests drive them with their clock. */
+  timers?: Timers;
 }
 
 const DEFAULT_LIFETIME_MS = 3_600_000;
@@ -82,7 +85,8 @@ export class TokenLifecycle {
   #readAt = Number.NEGATIVE_INFINITY;
   /** The token a 403/404 made us look for a replacement of (once per token). */
   #forbiddenChecked: string | undefined;
-  #finisher: NodeJS.Timeout | undefined;
+  /** Cancels the pending finisher; undefined while none is scheduled. */
+  #finisher: (() => void) | undefined;
   /** This process left a spend ambiguous and has not finished it yet. */
   #unfinished = false;
   #staleIntent: SpendIntent | undefined;
@@ -96,6 +100,7 @@ export class TokenLifecycle {
       pollMs: opts.pollMs ?? 200,
       refreshDeadlineMs: opts.refreshDeadlineMs ?? 30_000,
       finishAfterMs: opts.finishAfterMs ?? 20_000,
+      timers: opts.timers ?? realTimers,
       lockTtlMs,
     };
     this.#tokens = new TokenStore(opts.store, opts.names);
@@ -118,6 +123,7 @@ export class TokenLifecycle {
       onSettled: (access) => {
         if (access) this.#use(access);
       },
+      timers: this.#o.timers,
     });
   }
 
@@ -248,7 +254,8 @@ export class TokenLifecycle {
   /** Stops the background timers (process exit, tests). */
   close(): void {
     this.#refresher.close();
-    clearTimeout(this.#finisher);
+    this.#finisher?.();
+    this.#finisher = undefined;
   }
 
   /** Healthy only while this instance holds a token that has not expired, whatever it cached once. */
@@ -468,9 +475,9 @@ export class TokenLifecycle {
    */
   #finishSoon(): void {
     if (this.#finisher) return;
-    this.#finisher = setTimeout(() => {
+    this.#finisher = this.#o.timers.after(this.#o.finishAfterMs, () => {
       this.#finisher = undefined;
-      void this.#single(() => this.#obtain(undefined, true))
+      return this.#single(() => this.#obtain(undefined, true))
         .catch((err: unknown) =>
           logger.warn('finishing an interrupted refresh failed; it is tried again', {
             cause: (err as Error).message,
@@ -480,7 +487,6 @@ export class TokenLifecycle {
           // Paced by a Retry-After, or the store still down: the intent is still ours to finish.
           if (this.#unfinished) this.#finishSoon();
         });
-    }, this.#o.finishAfterMs);
-    this.#finisher.unref();
+    });
   }
 }

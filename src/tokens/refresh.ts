@@ -8,6 +8,7 @@ import { releaseFleetLock, withFleetLock } from './fleet-lock';
 import { formatIntent, parseIntent, type SpendIntent } from './intent';
 import { lockBusy } from './problems';
 import { backoff, WRITE_BACK_LOOP } from './retry';
+import type { Timers } from './timers';
 import { type Fence, type StoreState, storeUnavailable, type TokenStore, type Waiting } from './token-store';
 import type { AccessToken } from './values';
 
@@ -70,6 +71,8 @@ export interface RefresherDeps {
   onUnfinished: () => void;
   /** A held refresh token finally landed (or was dropped for a newer one) in the background. */
   onSettled: (access: AccessToken | undefined) => void;
+  /** The heartbeat and the held write-back's loop run on these (timers.ts). */
+  timers: Timers;
 }
 
 export interface SpendRequest {
@@ -116,9 +119,11 @@ interface Held {
 
 export class Refresher {
   #leaseUntil = 0;
-  #heartbeat: NodeJS.Timeout | undefined;
+  /** Stops the heartbeat; undefined while none runs. */
+  #heartbeat: (() => void) | undefined;
   #held: Held | undefined;
-  #loop: NodeJS.Timeout | undefined;
+  /** Cancels the write-back loop's next round; undefined while none is scheduled. */
+  #loop: (() => void) | undefined;
   #rounds = 0;
 
   constructor(private readonly d: RefresherDeps) {}
@@ -181,7 +186,8 @@ export class Refresher {
         },
       },
       async (lock) => {
-        this.#leaseUntil = now() + this.#ttl;
+        // Counted from when the take was sent, not from its answer (HeldLock.takenAt says why).
+        this.#leaseUntil = lock.takenAt + this.#ttl;
         // CHECK: the previous holder usually refreshed already.
         const state = await tokens.read();
         const instead = req.recheck(state, attemptAt);
@@ -190,9 +196,10 @@ export class Refresher {
         if (version !== intent.version) {
           // The intent must name what is spent: rewrite it before sending anything.
           intent = { version, at: attemptAt, owner };
+          const sentAt = now();
           if (!(await tokens.store.extendLock(LOCK, owner, this.#ttl, formatIntent(intent))))
             throw lockBusy();
-          this.#leaseUntil = now() + this.#ttl;
+          this.#leaseUntil = sentAt + this.#ttl;
         }
         this.#beat();
         let keep = false;
@@ -235,7 +242,8 @@ export class Refresher {
   }
 
   close(): void {
-    clearTimeout(this.#loop);
+    this.#loop?.();
+    this.#loop = undefined;
     this.#stopBeat();
   }
 
@@ -278,14 +286,11 @@ export class Refresher {
   /** While a spend or a held write-back is in flight the lease is extended every third of its TTL. */
   #beat(): void {
     if (this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => {
-      void this.#extend().catch(() => false);
-    }, this.#ttl / 3);
-    this.#heartbeat.unref();
+    this.#heartbeat = this.d.timers.every(this.#ttl / 3, () => this.#extend().catch(() => false));
   }
 
   #stopBeat(): void {
-    clearInterval(this.#heartbeat);
+    this.#heartbeat?.();
     this.#heartbeat = undefined;
   }
 
@@ -337,7 +342,7 @@ export class Refresher {
     }
     this.#held = undefined;
     this.#rounds = 0;
-    clearTimeout(this.#loop);
+    this.#loop?.();
     this.#loop = undefined;
     this.#stopBeat();
     if (version !== undefined) await tokens.writeAccessToken(held.access, this.#fence);
@@ -380,14 +385,10 @@ export class Refresher {
   #schedule(): void {
     if (this.#loop) return;
     this.#beat();
-    this.#loop = setTimeout(
-      () => {
-        this.#loop = undefined;
-        void this.#land().catch(() => undefined); // a failed round has already scheduled the next one
-      },
-      backoff(WRITE_BACK_LOOP, ++this.#rounds),
-    );
-    this.#loop.unref();
+    this.#loop = this.d.timers.after(backoff(WRITE_BACK_LOOP, ++this.#rounds), () => {
+      this.#loop = undefined;
+      return this.#land().catch(() => undefined); // a failed round has already scheduled the next one
+    });
   }
 }
 

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setLogLevel } from '../../src/log';
 import { QuotaHold } from '../../src/quota-hold';
 import { quotaResetAt } from '../../src/rate-limit-headers';
+import { metricLines } from '../helpers/metric-lines';
 import { proxiesClosedAfterEach, type TestProxy, testClock } from '../helpers/proxy';
 
 const proxy = proxiesClosedAfterEach();
@@ -14,31 +15,6 @@ const RATE =
   /^(retry-after|beta-retry-after|ratelimit-reason|x-ratelimit-.+|beta-ratelimit.*|x-beta-ratelimit-.+)$/;
 const rateHeaders = (res: Response) =>
   Object.fromEntries([...res.headers].filter(([name]) => RATE.test(name)));
-
-/** The metric lines the real logger writes while `run` runs. */
-async function metrics(
-  run: () => Promise<void>,
-): Promise<{ metric: string; value: number; [k: string]: unknown }[]> {
-  const lines: string[] = [];
-  const spies = (['stdout', 'stderr'] as const).map((name) =>
-    vi.spyOn(process[name], 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }),
-  );
-  setLogLevel('info');
-  try {
-    await run();
-  } finally {
-    setLogLevel('silent');
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines
-    .flatMap((l) => l.split('\n'))
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.metric);
-}
 
 afterEach(() => setLogLevel('silent'));
 
@@ -137,7 +113,7 @@ describe('quota hold', () => {
         'x-beta-ratelimit-nearlimit': 'true',
       },
     });
-    const lines = await metrics(async () => {
+    const lines = await metricLines(async () => {
       hold.observe({ status: 200, headers: { 'x-ratelimit-nearlimit': 'true' } });
       hold.observe({ status: 200, headers: { 'x-ratelimit-nearlimit': 'true' } }); // same minute: not counted
       hold.observe({ status: 429, headers: { 'ratelimit-reason': 'jira-burst-based', 'retry-after': '1' } });
@@ -161,7 +137,7 @@ describe('quota hold', () => {
     // Any other answer ends the run: the next quota 429 starts counting again.
     hold.observe({ status: 200, headers: {} });
     clock.advance(3_600_000);
-    const next = await metrics(async () => {
+    const next = await metricLines(async () => {
       hold.observe(quota429(1200));
     });
     expect(next.find((l) => l.metric === 'quotaLimitedMinutes')?.value).toBe(20);

@@ -17,7 +17,10 @@ import { StoreError } from '../../src/stores/store';
  * is then left alone. Everything it ran up to that step is the real code path.
  */
 
-/** A store whose calls can be made to hang for good (`cut`), fail (`down`), or hang from one write on. */
+/**
+ * A store whose calls can be made to hang for good (`cut`), fail (`down`), hang from one write on,
+ * or wait from a lease taken on until `thaw()` (`freezeAfterLock`: a process frozen under its lease).
+ */
 export class CuttableStore implements SecretStore {
   readonly description: string;
   #cut = false;
@@ -29,6 +32,15 @@ export class CuttableStore implements SecretStore {
   /** A write of this name starts an outage before it lands (`down(false)` ends it). */
   downAtWriteOf: string | undefined;
   #onCut: (() => void) | undefined;
+  /** The next lease taken freezes the store: later calls wait for `thaw()`. */
+  freezeAfterLock = false;
+  #frozen: Promise<void> | undefined;
+  #thaw: (() => void) | undefined;
+  #onFrozen: (() => void) | undefined;
+  /** Resolves once a lease was taken with `freezeAfterLock` set. */
+  readonly frozen = new Promise<void>((resolve) => {
+    this.#onFrozen = resolve;
+  });
   readonly cutDone = new Promise<void>((resolve) => {
     this.#onCut = resolve;
   });
@@ -47,7 +59,14 @@ export class CuttableStore implements SecretStore {
     this.#down = on;
   }
 
-  #gate<T>(name: string, call: () => Promise<T>): Promise<T> {
+  /** A frozen store's calls go on. */
+  thaw(): void {
+    this.#frozen = undefined;
+    this.#thaw?.();
+  }
+
+  async #gate<T>(name: string, call: () => Promise<T>): Promise<T> {
+    if (this.#frozen) await this.#frozen;
     if (this.#cut) return new Promise<T>(() => undefined);
     if (this.#down) return Promise.reject(new StoreError('unavailable', `injected outage (${name})`));
     return call();
@@ -69,11 +88,19 @@ export class CuttableStore implements SecretStore {
     });
   }
 
-  tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
-    return this.#gate('tryLock', () => {
+  async tryLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {
+    const taken = await this.#gate('tryLock', () => {
       this.calls.lock++;
       return this.inner.tryLock(name, owner, ttlMs, note);
     });
+    if (taken && this.freezeAfterLock) {
+      this.freezeAfterLock = false;
+      this.#frozen = new Promise((resolve) => {
+        this.#thaw = resolve;
+      });
+      this.#onFrozen?.();
+    }
+    return taken;
   }
 
   extendLock(name: string, owner: string, ttlMs: number, note?: string): Promise<boolean> {

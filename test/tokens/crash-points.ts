@@ -12,7 +12,11 @@ import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind, type W
  * Lambda handler, every 5 minutes) and with traffic on another instance too.
  */
 
-export type Step = 'after the intent' | 'after Atlassian rotated' | 'during the write-back';
+export type Step =
+  | 'after the intent'
+  | 'after Atlassian rotated'
+  | 'during the write-back'
+  | 'between the REFRESH_TOKEN and ACCESS_TOKEN writes';
 export type Trigger = 'time-based' | '401-driven';
 const STEPS: Step[] = ['after the intent', 'after Atlassian rotated', 'during the write-back'];
 const TRIGGERS: Trigger[] = ['time-based', '401-driven'];
@@ -35,13 +39,14 @@ export async function crashAt(
   if (step === 'after the intent') gate.mode = 'hold';
   if (step === 'after Atlassian rotated') gate.mode = 'swallow';
   if (step === 'during the write-back') store.cutAtWriteOf = w.names.REFRESH_TOKEN;
+  if (step === 'between the REFRESH_TOKEN and ACCESS_TOKEN writes') store.cutAtWriteOf = w.names.ACCESS_TOKEN;
   // Time-based: inside the 5-minute margin. 401-driven: Jira rejects a token with ~an hour left.
   if (trigger === 'time-based') w.clock.advance(HOUR - 4 * MIN);
   else w.sandbox.failNext('api', [{ status: 401 }]);
   // Its caller never hears back.
   if (via === 'serve') void w.get(victim).catch(() => undefined);
   else void lambdaHandler(async () => victim.app)(functionUrlEvent(), lambdaContext()).catch(() => undefined);
-  if (step === 'during the write-back') await store.cutDone;
+  if (store.cutAtWriteOf) await store.cutDone;
   else {
     await gate.settled();
     store.cut();
@@ -94,5 +99,27 @@ export function describeCrashPoints(kind: StoreKind): void {
           await expectFamilyAlive(w);
         });
       }
+
+    // The new refresh token is stored, the old access token still is: nothing to finish (the
+    // intent names a version the store no longer holds); the next due or rejected token spends
+    // the new, unspent refresh token, and nobody ever re-sends a spent one.
+    for (const trigger of TRIGGERS)
+      it(`${trigger}, crash between the REFRESH_TOKEN and ACCESS_TOKEN writes: traffic and the schedule carry on, no reuse at all`, async () => {
+        const other: Instance = await w.instance();
+        expect((await w.get(other)).status).toBe(200);
+        await crashAt(w, 'between the REFRESH_TOKEN and ACCESS_TOKEN writes', trigger);
+        const failures: string[] = [];
+        for (let minute = 1; minute <= 15; minute++) {
+          w.clock.advance(MIN);
+          if (minute % 5 === 0) await w.scheduledRun();
+          const res = await w.get(other);
+          if (res.status !== 200) failures.push(`minute ${minute}: ${res.status} ${await res.text()}`);
+        }
+        expect(failures).toEqual([]);
+        // The old access token was refreshed away (when due, or on Jira's 401 after its grace).
+        expect(w.sandbox.stats().refreshes).toBe(2);
+        expect(w.sandbox.stats().reuseWithinLeeway).toBe(0);
+        await expectFamilyAlive(w);
+      });
   });
 }

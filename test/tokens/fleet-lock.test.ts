@@ -57,6 +57,33 @@ describe('withFleetLock', () => {
     ).rejects.toThrow('busy');
   });
 
+  it("while the holder's lease is live a waiter only looks: its next take comes once the lease is gone", async () => {
+    const s = store('live');
+    expect(await s.tryLock('L', 'other', 60_000)).toBe(true);
+    let looks = 0;
+    const got = await withFleetLock(
+      s,
+      'L',
+      {
+        ttlMs: 60_000,
+        waitMs: 5_000,
+        pollMs: 5,
+        owner: 'me',
+        busy,
+        meanwhile: async () => {
+          // Four looks at a live lease (no take between them), then the holder releases it.
+          if (++looks <= 4) return { held: true };
+          await s.unlock('L', 'other');
+          return { held: false };
+        },
+      },
+      async () => 'mine',
+    );
+    expect(got).toBe('mine');
+    // The holder's take, our refused one, then only our take once it was released.
+    expect(s.calls.tryLock).toBe(3);
+  });
+
   it('the bootstrap takes it with LOCK_TTL_SECONDS, not a fixed 60 s', async () => {
     const sandbox = await startSandbox();
     try {

@@ -5,10 +5,12 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { lambdaHandler } from '../../src/adapters/lambda';
 import type { Config } from '../../src/config';
+import type { RuntimeParts } from '../../src/runtime';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { SsmStore } from '../../src/stores/aws-ssm';
 import { FileStore } from '../../src/stores/file';
+import { type Lease, parseLease } from '../../src/stores/lease';
 import type { SecretStore } from '../../src/stores/store';
 import type { RefreshReport } from '../../src/tokens/lifecycle';
 import { lambdaContext } from '../functions/events';
@@ -37,7 +39,9 @@ export interface World {
   instance(o?: {
     store?: SecretStore;
     authUrl?: string;
-    tokenTimings?: { callTimeoutMs?: number; finishAfterMs?: number };
+    tokenTimings?: RuntimeParts['tokenTimings'];
+    /** Settings of this instance that differ from the world's (e.g. `lockTtlMs`). */
+    config?: Partial<Config>;
   }): Promise<Instance>;
   gate(): Promise<TokenGate>;
   /** The scheduled run, through the Lambda handler of a fresh instance (EventBridge's event). */
@@ -45,6 +49,8 @@ export interface World {
   get(i: Instance, path?: string): Promise<Response>;
   /** What the stored REFRESH_TOKEN is now. */
   storedRefresh(): Promise<string | undefined>;
+  /** The fleet lease as stored now (expired or not), undefined when the lock is free. */
+  storedLease(): Promise<Lease | undefined>;
 }
 
 export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions = {}): World {
@@ -87,7 +93,7 @@ export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions =
         track(
           await startInstance({
             sandbox,
-            config,
+            config: { ...config, ...o.config },
             store: o.store ?? openStore(),
             now: clock.now,
             authUrl: o.authUrl,
@@ -102,6 +108,10 @@ export function interleavingWorld(kind: StoreKind, sandboxOpts: SandboxOptions =
       },
       get: (i: Instance, path = '/rest/api/3/myself') => fetch(`${i.url}${path}`),
       storedRefresh: async () => (await observer.read([names.REFRESH_TOKEN])).get(names.REFRESH_TOKEN)?.value,
+      storedLease: async () => {
+        const lock = (await observer.read([names.LOCK])).get(names.LOCK)?.value;
+        return lock ? parseLease(lock) : undefined;
+      },
     } satisfies World);
   });
   afterEach(async () => {

@@ -4,6 +4,7 @@ import { buildRuntime } from '../../src/runtime';
 import { SANDBOX_SITE } from '../../src/sandbox';
 import { secretNames } from '../../src/secrets';
 import { parseAccessToken } from '../../src/tokens/values';
+import { metricLines } from '../helpers/metric-lines';
 import { proxiesClosedAfterEach, seedFamily, type TestProxy, testClock } from '../helpers/proxy';
 
 const HOUR = 3_600_000;
@@ -226,6 +227,34 @@ describe('token lifecycle', () => {
     const second = await p.app.refresh();
     expect(second.refreshed).toBe(true);
     expect(second.familyDaysLeft).toBe(364);
+  });
+
+  it('a refresh after a successful one writes no outcome record (ACCESS_TOKEN says when)', async () => {
+    const clock = testClock();
+    const p = await proxy({ sandbox: { now: clock.now }, now: clock.now });
+    const n = secretNames(p.config.secretPrefix);
+    const recorded = async () => (await p.store.read([n.REFRESH_OUTCOME])).get(n.REFRESH_OUTCOME)?.version;
+    clock.advance(HOUR);
+    expect((await get(p)).status).toBe(200);
+    const first = await recorded();
+    expect(first).toBeDefined();
+    clock.advance(HOUR);
+    expect((await get(p)).status).toBe(200);
+    expect(p.sandbox.stats().refreshes).toBe(2);
+    expect(await recorded()).toBe(first);
+  });
+
+  it('the scheduled run emits the family days left also when its refresh fails', async () => {
+    const clock = testClock();
+    const p = await proxy({ sandbox: { now: clock.now }, now: clock.now });
+    clock.advance(2 * HOUR);
+    // A Retry-After longer than the spend's deadline: one call, no retry, the refresh fails.
+    p.sandbox.failNext('token', [{ status: 429, retryAfterSeconds: 120 }]);
+    let failed: unknown;
+    const lines = await metricLines(() => p.app.refresh().catch((err: unknown) => (failed = err)));
+    expect(failed).toBeInstanceOf(Error);
+    // Bootstrapped two hours ago: 364 whole days left.
+    expect(lines.filter((l) => l.metric === 'tokenFamilyDaysLeft').map((l) => l.value)).toEqual([364]);
   });
 
   it('store and rules are built once; a new app on the same store reads the family on its first request', async () => {

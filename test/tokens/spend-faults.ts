@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { lambdaHandler } from '../../src/adapters/lambda';
 import { functionUrlEvent, lambdaContext } from '../functions/events';
+import { ClockTimers } from '../helpers/clock-timers';
 import { CuttableStore } from '../helpers/interleave';
 import { crashAt } from './crash-points';
 import { expectFamilyAlive, HOUR, interleavingWorld, MIN, type StoreKind } from './interleavings';
@@ -16,7 +17,7 @@ const tokenCalls = (w: { sandbox: { requests: { rawPath: string }[] } }) =>
   w.sandbox.requests.filter((r) => r.rawPath === '/oauth/token').length;
 
 /** Waits (real time, bounded by the test's timeout) for a background timer's effect. */
-async function eventually(check: () => Promise<boolean> | boolean): Promise<void> {
+export async function eventually(check: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await check())) await sleep(10);
 }
 
@@ -115,6 +116,36 @@ export function describeSpendFaults(kind: StoreKind): void {
       expect((await w.scheduledRun()).refreshed).toBe(false);
       expect(tokenCalls(w)).toBe(calls);
     });
+
+    // An ambiguous attempt, then Atlassian's 429: the intent is this instance's to finish, paced by
+    // Retry-After only while the leeway allows. Its finisher runs on timers that follow the clock.
+    for (const [retryAfterS, quietS] of [
+      [120, 119], // honoured: the finisher (every 20 s) spends at its round when the 120 s are over
+      [900, 19], // past the leeway: the first finisher round (20 s) spends, inside the leeway
+    ] as const)
+      it(`an ambiguous spend, then 429 Retry-After: ${retryAfterS}: serve finishes it itself after ${quietS + 1} s, one token call`, async () => {
+        const timers = new ClockTimers(w.clock);
+        const gate = await w.gate();
+        const a = await w.instance({ authUrl: gate.url, tokenTimings: { callTimeoutMs: 200, timers } });
+        expect((await w.get(a)).status).toBe(200);
+        const before = await w.storedRefresh();
+        gate.mode = 'swallow'; // the first attempt rotates and times out
+        w.clock.advance(HOUR - 4 * MIN);
+        const res = w.get(a);
+        await gate.settled();
+        gate.mode = 'pass';
+        w.sandbox.failNext('token', [{ status: 429, retryAfterSeconds: retryAfterS }]); // the retry's answer
+        expect((await res).status).toBe(200); // the stored token has minutes left
+        expect(gate.arrived).toBe(2);
+        await timers.advance(quietS * 1000);
+        expect(gate.arrived).toBe(2); // Retry-After honoured: no call, the spent token still stored
+        expect(await w.storedRefresh()).toBe(before);
+        await timers.advance(20_000);
+        expect(gate.arrived).toBe(3);
+        expect(await w.storedRefresh()).not.toBe(before);
+        expect(w.sandbox.stats().reuseWithinLeeway).toBe(1);
+        await expectFamilyAlive(w);
+      });
 
     it('on Lambda, no token call starts without the invocation time to finish it', async () => {
       const i = await w.instance();

@@ -1,0 +1,3 @@
+import { describeLeaseKeeping } from './lease-keeping';
+
+describeLeaseKeeping('file');
