@@ -45,7 +45,9 @@ export async function audited(call: ProxyCall, reply: Reply, start: AuditStart):
   const finish = (aborted: boolean) => {
     if (written) return;
     written = true;
-    write(bytes, aborted ? { aborted: true } : {});
+    // After the other 'end' listeners: the adapter's, which ends the response, runs first, so the
+    // caller never waits for the line (one tick, not a loop turn: a Lambda cannot freeze between).
+    process.nextTick(() => write(bytes, aborted ? { aborted: true } : {}));
   };
   // A 'data' listener would start a paused stream flowing; the adapter decides when it reads.
   const flowing = stream.readableFlowing;

@@ -53,6 +53,28 @@ describe('log redaction', () => {
     expect(out).toContain('[REDACTED]');
   });
 
+  it('redacts a line of plain values as well (its fast path skips the replacer)', () => {
+    setLogLevel('debug');
+    const refresh = 'rt-flat-registered-secret-0123456789';
+    registerSecret(refresh);
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5IiwiZXhwIjoxfQ.c2lnbmF0dXJl';
+    const out = capture(() => {
+      logger.info(`flat ${refresh}`, {
+        access_token: 'flat-value-under-a-secret-key',
+        note: `echoed ${refresh}`,
+        header: 'Bearer flat-bearer-credential',
+        jwt,
+        status: 401,
+        ok: false,
+        missing: null,
+      });
+    });
+    for (const leak of [refresh, 'flat-value-under-a-secret-key', 'flat-bearer-credential', jwt])
+      expect(out).not.toContain(leak);
+    const line = JSON.parse(out.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ access_token: '[REDACTED]', status: 401, ok: false, missing: null });
+  });
+
   it('keeps ordinary fields and numbers, and writes metrics as fields', () => {
     setLogLevel('info');
     const out = capture(() => {
