@@ -63,6 +63,8 @@ export async function startBenchProxy(
     ATLASSIAN_API_URL: sandbox.url,
     JIRA_CLOUD_ID: SANDBOX_SITE.id,
     LOG_LEVEL: 'silent',
+    // The in-process proxy's counts (store and token calls) need no trail; `serve`'s figures keep it.
+    AUDIT_LOG: 'off',
     RULE_SET: opts.ruleSets ?? 'jira-cloud',
   });
   const store = new CountingStore(new FileStore({ path: config.secretFile }));
