@@ -34,10 +34,23 @@ export async function audited(call: ProxyCall, reply: Reply, start: AuditStart):
       ...extra,
     });
   if (!isStreamed(reply)) {
-    // The core's own answers (errors, health, transformed bodies) are built in memory already.
-    const body = reply.body ? new Uint8Array(await reply.arrayBuffer()) : undefined;
-    write(body?.length ?? 0, { error: errorCode(reply, body) });
-    return new Response(body, { status: reply.status, headers: reply.headers });
+    // The core's own answers. An error is small and its code is read from its body; any other
+    // (health, a transformed page of a megabyte or more) is counted as the adapter reads it,
+    // since buffering it here cost a copy half as dear as the transform's own parse + stringify.
+    if (!reply.body || reply.headers.has('x-psoxy-error')) {
+      const body = reply.body ? new Uint8Array(await reply.arrayBuffer()) : undefined;
+      write(body?.length ?? 0, { error: errorCode(reply, body) });
+      return new Response(body, { status: reply.status, headers: reply.headers });
+    }
+    let counted = 0;
+    const counting = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        counted += chunk.byteLength;
+        out.enqueue(chunk);
+      },
+      flush: () => write(counted, {}),
+    });
+    return new Response(reply.body.pipeThrough(counting), { status: reply.status, headers: reply.headers });
   }
   const stream = reply.body;
   let bytes = 0;

@@ -223,9 +223,12 @@ describe('Cloud Function (behind Google front end)', () => {
         },
       }),
     );
+    // The core's own in-memory answer, counted as the adapter sends it.
+    expect(only.result.status).toBe(200);
     expect(only.lines[0]).toMatchObject({
       caller: 'sched@acme.iam.gserviceaccount.com',
       endpoint: '/_health',
+      bytes: Buffer.byteLength(only.result.body),
     });
     expect(JSON.stringify([...lines, ...only.lines])).not.toMatch(
       new RegExp(`${QUERY_VALUE}|SIGNATURE_REMOVED|eyJ`),
